@@ -1,0 +1,31 @@
+/*
+ * The Backstage backend that runs the whole Slipway suite: the catalog and
+ * scaffolder it plugs into, guest sign-in, and the Slipway plugins.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+
+// Slipway: events, webhooks, deploy engine, and its scaffolder actions.
+backend.add(import('@slipway/plugin-slipway-backend'));
+backend.add(import('@slipway/plugin-scaffolder-backend-module-slipway'));
+
+backend.start();

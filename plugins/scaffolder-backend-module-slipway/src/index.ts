@@ -1,0 +1,6 @@
+/**
+ * Scaffolder actions of the Slipway suite.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleSlipway as default } from './module';

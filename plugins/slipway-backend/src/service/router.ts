@@ -1,0 +1,37 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import express from 'express';
+import Router from 'express-promise-router';
+import type Docker from 'dockerode';
+import { Knex } from 'knex';
+import { checkHealth } from './health';
+
+/** What the router needs; each feature area adds its own routes. */
+export interface RouterOptions {
+  logger: LoggerService;
+  knex: Knex;
+  docker: Docker;
+  dockerEndpoint: string;
+}
+
+/**
+ * The plugin's HTTP API under `/api/slipway`. Routes are grouped by feature;
+ * the webhook needs the raw body, so no JSON parser is installed globally.
+ */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const router = Router();
+
+  router.get('/health', async (_req, res) => {
+    const health = await checkHealth({
+      knex: options.knex,
+      docker: options.docker,
+      dockerEndpoint: options.dockerEndpoint,
+    });
+    // A missing Docker engine degrades deploys but the API itself is up,
+    // so only a database failure makes the endpoint unhealthy.
+    res.status(health.database.status === 'ok' ? 200 : 503).json(health);
+  });
+
+  return router;
+}

@@ -1,0 +1,7 @@
+/**
+ * Common types, permissions and the API client of the Slipway suite.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './permissions';

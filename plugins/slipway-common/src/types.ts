@@ -1,0 +1,186 @@
+/**
+ * Status of an OASIS event. The events table holds a check constraint with
+ * exactly these values.
+ *
+ * @public
+ */
+export type OasisStatus =
+  | 'queued'
+  | 'in_progress'
+  | 'success'
+  | 'failure'
+  | 'cancelled'
+  | 'skipped'
+  | 'info';
+
+/**
+ * All OASIS statuses, in lifecycle order.
+ *
+ * @public
+ */
+export const OASIS_STATUSES: readonly OasisStatus[] = [
+  'queued',
+  'in_progress',
+  'success',
+  'failure',
+  'cancelled',
+  'skipped',
+  'info',
+];
+
+/**
+ * One normalized event: a GitHub delivery, a deploy step, or anything another
+ * system publishes.
+ *
+ * @public
+ */
+export interface OasisEvent {
+  /** Monotonic id, as a decimal string (safe beyond 2^53). */
+  id: string;
+  /** ISO 8601 timestamp of when the event was stored. */
+  createdAt: string;
+  vtid: string;
+  layer: string;
+  module: string;
+  source: string;
+  kind: string;
+  status: OasisStatus;
+  title: string;
+  ref: string | null;
+  link: string | null;
+  repo: string | null;
+  entityRef: string | null;
+  meta: Record<string, unknown>;
+}
+
+/**
+ * What a publisher supplies; the store assigns id and createdAt.
+ *
+ * @public
+ */
+export type OasisEventInput = Omit<
+  OasisEvent,
+  'id' | 'createdAt' | 'vtid' | 'layer' | 'ref' | 'link' | 'repo' | 'entityRef'
+> &
+  Partial<
+    Pick<OasisEvent, 'vtid' | 'layer' | 'ref' | 'link' | 'repo' | 'entityRef'>
+  >;
+
+/**
+ * A page of a keyset-paginated list, newest first.
+ *
+ * @public
+ */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/**
+ * Status of a deployment.
+ *
+ * @public
+ */
+export type DeploymentStatus =
+  | 'pending'
+  | 'cloning'
+  | 'building'
+  | 'starting'
+  | 'health_checking'
+  | 'running'
+  | 'failed'
+  | 'cancelled'
+  | 'superseded';
+
+/**
+ * Deployment statuses after which nothing changes any more, except that a
+ * `running` deployment later becomes `superseded`.
+ *
+ * @public
+ */
+export const FINISHED_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
+  'running',
+  'failed',
+  'cancelled',
+  'superseded',
+];
+
+/**
+ * Health check of a deployed container.
+ *
+ * @public
+ */
+export interface HealthCheckSpec {
+  path: string;
+  timeoutSeconds?: number;
+  intervalSeconds?: number;
+}
+
+/**
+ * An app known to the deploy engine.
+ *
+ * @public
+ */
+export interface SlipwayApp {
+  name: string;
+  repoUrl: string;
+  ref?: string;
+  contextPath?: string;
+  dockerfilePath?: string;
+  port?: number;
+  env?: Record<string, string>;
+  /** Names only: secret values are never returned. */
+  secretEnvKeys?: string[];
+  resources?: { memoryMb?: number; cpus?: number };
+  healthCheck?: HealthCheckSpec;
+  entityRef?: string;
+  autoDeploy?: { branch: string; requireGreenCi?: boolean };
+  createdAt: string;
+  updatedAt: string;
+  currentDeployment?: Deployment;
+  url?: string;
+}
+
+/**
+ * One deployment of an app.
+ *
+ * @public
+ */
+export interface Deployment {
+  id: string;
+  app: string;
+  status: DeploymentStatus;
+  ref?: string;
+  commitSha?: string;
+  imageTag?: string;
+  containerId?: string;
+  url?: string;
+  error?: string;
+  rollbackOf?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/**
+ * State of one dependency as reported by `GET /api/slipway/health`.
+ *
+ * @public
+ */
+export interface ComponentHealth {
+  status: 'ok' | 'unavailable';
+  /** Why it is unavailable, or what was reached. */
+  message?: string;
+}
+
+/**
+ * Body of `GET /api/slipway/health`.
+ *
+ * @public
+ */
+export interface SlipwayHealth {
+  status: 'ok' | 'degraded';
+  database: ComponentHealth & { client?: string };
+  docker: ComponentHealth & { endpoint: string; apiVersion?: string };
+}

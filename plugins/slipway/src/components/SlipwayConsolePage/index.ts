@@ -1,0 +1,1 @@
+export { SlipwayConsolePage } from './SlipwayConsolePage';
