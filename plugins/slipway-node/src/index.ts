@@ -1,7 +1,10 @@
 /**
- * Service refs and extension points for backend plugins that work with the
- * Slipway suite.
+ * Service refs, extension points and shared helpers for backend plugins that
+ * work with the Slipway suite.
  *
  * @packageDocumentation
  */
 export * from './oasisEventsService';
+export * from './allowedRepositories';
+export * from './git';
+export * from './credentials';
