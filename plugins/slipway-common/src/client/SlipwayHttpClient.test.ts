@@ -1,0 +1,235 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { OasisEvent } from '../types';
+import { ServerSentEvent, ServerSentEventParser } from './sse';
+import { SlipwayHttpClient } from './SlipwayHttpClient';
+
+function event(id: string, title = `EVENT-${id}`): OasisEvent {
+  return {
+    id,
+    createdAt: '2026-11-24T10:00:00.000Z',
+    vtid: 'UNSET',
+    layer: 'UNSET',
+    module: 'WORKFLOW',
+    source: 'github.actions',
+    kind: 'workflow_run',
+    status: 'success',
+    title,
+    ref: 'main',
+    link: null,
+    repo: 'acme/shop',
+    entityRef: 'component:default/shop',
+    meta: {},
+  };
+}
+
+describe('ServerSentEventParser', () => {
+  it('parses messages split across chunks, CRLF, comments and multi-line data', () => {
+    const seen: ServerSentEvent[] = [];
+    const parser = new ServerSentEventParser(e => seen.push(e));
+    parser.push(': heartbeat\n\nid: 7\r');
+    parser.push('\nevent: oasis\ndata: {"a":');
+    parser.push('1}\n\ndata: one\ndata: two\n\n');
+    expect(seen).toEqual([
+      { id: '7', event: 'oasis', data: '{"a":1}', retry: undefined },
+      { id: undefined, event: 'message', data: 'one\ntwo', retry: undefined },
+    ]);
+  });
+});
+
+describe('SlipwayHttpClient against a real HTTP server', () => {
+  let server: http.Server;
+  let baseUrl: string;
+  const requests: http.IncomingMessage[] = [];
+  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(req);
+      handler(req, res);
+    });
+    await new Promise<void>(resolve =>
+      server.listen(0, '127.0.0.1', () => resolve()),
+    );
+    baseUrl = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/api/slipway`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise(resolve => server.close(resolve));
+  });
+  beforeEach(() => {
+    requests.length = 0;
+  });
+
+  const client = () =>
+    new SlipwayHttpClient({
+      discoveryApi: { getBaseUrl: async () => baseUrl },
+      fetchApi: {
+        fetch: (input, init) =>
+          fetch(input, {
+            ...init,
+            headers: { ...(init?.headers as any), Authorization: 'Bearer t' },
+          }),
+      },
+    });
+
+  it('sends filters and paging as query parameters', async () => {
+    handler = (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ items: [event('5')], nextCursor: 'c2' }));
+    };
+    const page = await client().listEvents(
+      { entityRef: 'component:default/shop', kind: 'push' },
+      { limit: 20, cursor: 'c1' },
+    );
+    expect(page.items.map(e => e.id)).toEqual(['5']);
+    expect(page.nextCursor).toBe('c2');
+    const url = new URL(requests[0].url!, 'http://x');
+    expect(url.pathname).toBe('/api/slipway/events');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      entityRef: 'component:default/shop',
+      kind: 'push',
+      limit: '20',
+      cursor: 'c1',
+    });
+  });
+
+  it('reads the event stream with the user credentials and Last-Event-ID', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': hello\n\n');
+      res.write(
+        `id: 11\nevent: oasis\ndata: ${JSON.stringify(event('11'))}\n\n`,
+      );
+      // Split a message across writes the way proxies do.
+      const second = `id: 12\nevent: oasis\ndata: ${JSON.stringify(
+        event('12'),
+      )}\n\n`;
+      res.write(second.slice(0, 20));
+      setTimeout(() => {
+        res.end(second.slice(20));
+      }, 20);
+    };
+    const seen: string[] = [];
+    let opened = false;
+    await client().streamEvents(
+      { entityRef: 'component:default/shop' },
+      {
+        lastEventId: '10',
+        onOpen: () => {
+          opened = true;
+        },
+        onEvent: e => seen.push(e.id),
+      },
+    );
+    expect(opened).toBe(true);
+    expect(seen).toEqual(['11', '12']);
+    expect(requests[0].headers['last-event-id']).toBe('10');
+    expect(requests[0].headers.authorization).toBe('Bearer t');
+    expect(requests[0].url).toBe(
+      '/api/slipway/events/stream?entityRef=component%3Adefault%2Fshop',
+    );
+  });
+
+  it('stops reading when aborted', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`id: 1\nevent: oasis\ndata: ${JSON.stringify(event('1'))}\n\n`);
+      // never ends
+    };
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const done = client().streamEvents(
+      {},
+      {
+        signal: controller.signal,
+        onEvent: e => {
+          seen.push(e.id);
+          controller.abort();
+        },
+      },
+    );
+    await expect(done).rejects.toBeDefined();
+    expect(seen).toEqual(['1']);
+  });
+
+  it('turns error responses into ResponseError with the backend message', async () => {
+    handler = (_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: { name: 'NotFoundError', message: 'No app named nope' },
+          request: { method: 'GET', url: '/apps/nope' },
+          response: { statusCode: 404 },
+        }),
+      );
+    };
+    await expect(client().getApp('nope')).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 404,
+      body: { error: { message: 'No app named nope' } },
+    });
+  });
+
+  it('follows deployment logs as SSE and reports status changes', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        'event: log\ndata: {"line":"Step 1/3 : FROM scratch","stream":"stdout"}\n\n',
+      );
+      res.write('event: log\ndata: plain text line\n\n');
+      res.end('event: status\ndata: {"status":"running"}\n\n');
+    };
+    const lines: string[] = [];
+    const statuses: string[] = [];
+    await client().readDeploymentLogs('d1', {
+      follow: true,
+      onLines: l => lines.push(...l.map(x => x.line)),
+      onStatus: s => statuses.push(s),
+    });
+    expect(lines).toEqual(['Step 1/3 : FROM scratch', 'plain text line']);
+    expect(statuses).toEqual(['running']);
+    expect(requests[0].url).toBe(
+      '/api/slipway/deployments/d1/logs?follow=true',
+    );
+  });
+
+  it('reads finished deployment logs from JSON', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ items: [{ line: 'a' }, { line: 'b' }] }));
+    };
+    const lines: string[] = [];
+    await client().readDeploymentLogs('d2', {
+      onLines: l => lines.push(...l.map(x => x.line)),
+    });
+    expect(lines).toEqual(['a', 'b']);
+  });
+
+  it('posts deploy, rollback and cancel to the contract paths', async () => {
+    const bodies: string[] = [];
+    handler = (req, res) => {
+      let body = '';
+      req.on('data', c => {
+        body += c;
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'd9', app: 'shop', status: 'pending' }));
+      });
+    };
+    const c = client();
+    await c.deploy('shop', { ref: 'main' });
+    await c.rollback('shop', { toDeploymentId: 'd1' });
+    await c.cancelDeployment('d9');
+    expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
+      'POST /api/slipway/apps/shop/deployments',
+      'POST /api/slipway/apps/shop/rollback',
+      'POST /api/slipway/deployments/d9/cancel',
+    ]);
+    expect(bodies).toEqual(['{"ref":"main"}', '{"toDeploymentId":"d1"}', '{}']);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './sse';
+export * from './types';
+export * from './SlipwayHttpClient';

@@ -1,0 +1,138 @@
+import type {
+  Deployment,
+  DeploymentStatus,
+  OasisEvent,
+  OasisStatus,
+  Page,
+  SlipwayApp,
+  SlipwayHealth,
+} from '../types';
+
+/**
+ * Filters of `GET /events` and `GET /events/stream`. Every field narrows the
+ * result; absent fields do not filter.
+ *
+ * @public
+ */
+export interface OasisEventFilter {
+  vtid?: string;
+  source?: string;
+  kind?: string;
+  status?: OasisStatus;
+  entityRef?: string;
+  repo?: string;
+  ref?: string;
+  /** ISO 8601 timestamp: only events created at or after it. */
+  since?: string;
+}
+
+/**
+ * Keyset paging of list endpoints.
+ *
+ * @public
+ */
+export interface PageRequest {
+  /** 1 to 500; the backend defaults to 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/**
+ * Latest run of one workflow on one branch, from `GET /cicd/status`.
+ *
+ * @public
+ */
+export interface WorkflowRunSummary {
+  name: string;
+  runId: number | string;
+  runNumber?: number;
+  status: string;
+  conclusion?: string | null;
+  headSha?: string;
+  url?: string;
+  startedAt?: string;
+  updatedAt?: string;
+}
+
+/**
+ * Body of `GET /cicd/status?entityRef=`.
+ *
+ * @public
+ */
+export interface CicdStatus {
+  repo: string | null;
+  defaultBranch: string | null;
+  branches: Array<{ branch: string; workflows: WorkflowRunSummary[] }>;
+  deployment: (Deployment & { url?: string }) | null;
+  webhook: { connected: boolean; lastDeliveryAt?: string | null };
+}
+
+/**
+ * One line of a deployment's build and run log.
+ *
+ * @public
+ */
+export interface DeploymentLogLine {
+  line: string;
+  stream?: string;
+  createdAt?: string;
+}
+
+/**
+ * Options of a live stream.
+ *
+ * @public
+ */
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Called once the server has accepted the stream. */
+  onOpen?: () => void;
+}
+
+/**
+ * The Slipway HTTP API as seen from a client (browser or another service).
+ *
+ * @public
+ */
+export interface SlipwayApi {
+  getHealth(): Promise<SlipwayHealth>;
+  listEvents(
+    filter?: OasisEventFilter,
+    page?: PageRequest,
+  ): Promise<Page<OasisEvent>>;
+  /**
+   * Follows `GET /events/stream` until the server ends it or the signal
+   * aborts. With `lastEventId` the server first replays every matching event
+   * after that id. Resolves when the server closes the stream.
+   */
+  streamEvents(
+    filter: OasisEventFilter,
+    options: StreamOptions & {
+      lastEventId?: string;
+      onEvent: (event: OasisEvent) => void;
+    },
+  ): Promise<void>;
+  getCicdStatus(entityRef: string): Promise<CicdStatus>;
+  getApp(name: string): Promise<SlipwayApp>;
+  listDeployments(app: string, page?: PageRequest): Promise<Page<Deployment>>;
+  getDeployment(id: string): Promise<Deployment>;
+  deploy(app: string, options?: { ref?: string }): Promise<Deployment>;
+  rollback(
+    app: string,
+    options?: { toDeploymentId?: string },
+  ): Promise<Deployment>;
+  cancelDeployment(id: string): Promise<Deployment>;
+  /**
+   * Reads a deployment's log. With `follow` it keeps reading while the
+   * deployment runs and resolves when the server ends the stream.
+   */
+  readDeploymentLogs(
+    id: string,
+    options: StreamOptions & {
+      follow?: boolean;
+      onLines: (lines: DeploymentLogLine[]) => void;
+      onStatus?: (status: DeploymentStatus) => void;
+    },
+  ): Promise<void>;
+}
