@@ -1,33 +1,55 @@
-/*
- * Copyright 2020 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
+import { expect, test } from '@playwright/test';
 
-import { test, expect } from '@playwright/test';
+const backend = process.env.SLIPWAY_BACKEND_URL ?? 'http://localhost:7007';
 
-test('App should render the welcome page', async ({ page }) => {
+test('guest sign-in shows the example entities in the catalog', async ({
+  page,
+}) => {
   await page.goto('/');
 
-  const enterButton = page.getByRole('button', { name: 'Enter' });
-  await expect(enterButton).toBeVisible();
-  await enterButton.click();
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await expect(enter).toBeVisible();
+  await enter.click();
 
   const nav = page.getByRole('navigation', { name: 'sidebar nav' });
   await expect(
     nav.getByRole('link', { name: 'Catalog', exact: true }),
   ).toBeVisible();
   await expect(
-    page.getByRole('link', { name: 'APIs', exact: true }),
+    nav.getByRole('link', { name: 'Slipway', exact: true }),
   ).toBeVisible();
+
+  // The catalog ingests examples/ asynchronously after start-up.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('link', { name: 'hello-busybox' })).toBeVisible(
+      {
+        timeout: 5_000,
+      },
+    );
+  }).toPass({ timeout: 90_000 });
+  await expect(page.getByRole('link', { name: 'orders-api' })).toBeVisible();
+});
+
+test('the Slipway health endpoint answers without credentials', async ({
+  request,
+}) => {
+  const response = await request.get(`${backend}/api/slipway/health`);
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  expect(body.database.status).toBe('ok');
+  expect(['ok', 'unavailable']).toContain(body.docker.status);
+  expect(body.docker.endpoint).toBeTruthy();
+});
+
+test('the Slipway console page shows the backend health', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: 'Slipway', exact: true })
+    .click();
+  await expect(page).toHaveURL(/\/slipway/);
+  await expect(page.getByText('Docker engine')).toBeVisible();
+  await expect(page.getByText('Database')).toBeVisible();
 });

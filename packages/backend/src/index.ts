@@ -24,6 +24,9 @@ backend.add(
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
+// Signals: the user-settings storage API of the app depends on it.
+backend.add(import('@backstage/plugin-signals-backend'));
+
 // Slipway: events, webhooks, deploy engine, and its scaffolder actions.
 backend.add(import('@slipway/plugin-slipway-backend'));
 backend.add(import('@slipway/plugin-scaffolder-backend-module-slipway'));
