@@ -5,7 +5,12 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import RocketIcon from '@material-ui/icons/FlightTakeoff';
+import { z } from 'zod';
 import { SlipwayClient, slipwayApiRef } from './api';
 import { rootRouteRef } from './routes';
 
@@ -18,22 +23,82 @@ const slipwayApi = ApiBlueprint.make({
     }),
 });
 
+const feedConfig = {
+  pageSize: z.number().int().min(1).max(500).default(50),
+  height: z.number().int().min(200).default(640),
+};
+
 // A page with a title and icon also gets its nav item in the sidebar.
-const slipwayConsolePage = PageBlueprint.make({
+const slipwayConsolePage = PageBlueprint.makeWithOverrides({
+  configSchema: feedConfig,
+  factory(originalFactory, { config }) {
+    return originalFactory({
+      path: '/slipway',
+      routeRef: rootRouteRef,
+      title: 'Slipway',
+      icon: <RocketIcon fontSize="inherit" />,
+      loader: () =>
+        import('./components/SlipwayConsolePage').then(m => (
+          <m.SlipwayConsolePage
+            pageSize={config.pageSize}
+            height={config.height}
+          />
+        )),
+    });
+  },
+});
+
+const entityCicdStatusCard = EntityCardBlueprint.make({
+  name: 'cicd-status',
   params: {
-    path: '/slipway',
-    routeRef: rootRouteRef,
-    title: 'Slipway',
-    icon: <RocketIcon fontSize="inherit" />,
+    // Entities that name a GitHub repository or a Slipway app.
+    filter: {
+      $any: [
+        { 'metadata.annotations.github.com/project-slug': { $exists: true } },
+        { 'metadata.annotations.slipway.dev/app': { $exists: true } },
+      ],
+    },
     loader: () =>
-      import('./components/SlipwayConsolePage').then(m => (
-        <m.SlipwayConsolePage />
-      )),
+      import('./components/CicdStatusCard').then(m => <m.CicdStatusCard />),
+  },
+});
+
+const entityLiveFeedContent = EntityContentBlueprint.makeWithOverrides({
+  name: 'live-feed',
+  configSchema: feedConfig,
+  factory(originalFactory, { config }) {
+    return originalFactory({
+      path: '/live-feed',
+      title: 'Live feed',
+      filter: {
+        $any: [
+          { 'metadata.annotations.github.com/project-slug': { $exists: true } },
+          { 'metadata.annotations.slipway.dev/app': { $exists: true } },
+        ],
+      },
+      loader: () =>
+        import('./components/EntityLiveFeed').then(m => (
+          <m.EntityLiveFeed pageSize={config.pageSize} height={config.height} />
+        )),
+    });
+  },
+});
+
+const entityDeploymentsContent = EntityContentBlueprint.make({
+  name: 'deployments',
+  params: {
+    path: '/deployments',
+    title: 'Deployments',
+    filter: { 'metadata.annotations.slipway.dev/app': { $exists: true } },
+    loader: () =>
+      import('./components/Deployments').then(m => <m.DeploymentsContent />),
   },
 });
 
 /**
- * The Slipway frontend plugin for the new frontend system.
+ * The Slipway frontend plugin for the new frontend system: the API, the
+ * `/slipway` console page with its nav item, the CI/CD status card and the
+ * "Live feed" and "Deployments" entity tabs.
  *
  * @alpha
  */
@@ -42,6 +107,20 @@ export default createFrontendPlugin({
   title: 'Slipway',
   icon: <RocketIcon fontSize="inherit" />,
   info: { packageJson: () => import('../package.json') },
-  extensions: [slipwayApi, slipwayConsolePage],
+  extensions: [
+    slipwayApi,
+    slipwayConsolePage,
+    entityCicdStatusCard,
+    entityLiveFeedContent,
+    entityDeploymentsContent,
+  ],
   routes: { root: rootRouteRef },
 });
+
+export {
+  entityCicdStatusCard,
+  entityLiveFeedContent,
+  entityDeploymentsContent,
+  slipwayConsolePage,
+  slipwayApi,
+};

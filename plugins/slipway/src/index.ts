@@ -4,6 +4,19 @@
  *
  * @packageDocumentation
  */
-export { slipwayPlugin, SlipwayConsolePage } from './plugin';
+export {
+  slipwayPlugin,
+  SlipwayConsolePage,
+  EntityCicdStatusCard,
+  EntityLiveFeedContent,
+  EntityDeploymentsContent,
+} from './plugin';
 export { slipwayApiRef, SlipwayClient } from './api';
 export type { SlipwayApi } from './api';
+export {
+  isSlipwayCicdAvailable,
+  isSlipwayAppAvailable,
+} from './lib/annotations';
+export { LiveFeed, EventList } from './components/LiveFeed';
+export type { LiveFeedProps } from './components/LiveFeed';
+export type { ConnectionState } from './live/LiveEventStream';

@@ -1,5 +1,6 @@
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -26,7 +27,8 @@ export const slipwayPlugin = createPlugin({
 });
 
 /**
- * The platform-wide Slipway console page (legacy app system).
+ * The platform-wide Slipway live console (legacy app system); mount it at
+ * `/slipway`.
  *
  * @public
  */
@@ -36,5 +38,51 @@ export const SlipwayConsolePage = slipwayPlugin.provide(
     component: () =>
       import('./components/SlipwayConsolePage').then(m => m.SlipwayConsolePage),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * CI/CD status card for entity pages (legacy app system): latest run per
+ * workflow, the current deployment and the webhook state, live.
+ *
+ * @public
+ */
+export const EntityCicdStatusCard = slipwayPlugin.provide(
+  createComponentExtension({
+    name: 'EntityCicdStatusCard',
+    component: {
+      lazy: () =>
+        import('./components/CicdStatusCard').then(m => m.CicdStatusCard),
+    },
+  }),
+);
+
+/**
+ * "Live feed" entity tab (legacy app system); route it at `/live-feed`.
+ *
+ * @public
+ */
+export const EntityLiveFeedContent = slipwayPlugin.provide(
+  createComponentExtension({
+    name: 'EntityLiveFeedContent',
+    component: {
+      lazy: () =>
+        import('./components/EntityLiveFeed').then(m => m.EntityLiveFeed),
+    },
+  }),
+);
+
+/**
+ * "Deployments" entity tab (legacy app system); route it at `/deployments`.
+ *
+ * @public
+ */
+export const EntityDeploymentsContent = slipwayPlugin.provide(
+  createComponentExtension({
+    name: 'EntityDeploymentsContent',
+    component: {
+      lazy: () =>
+        import('./components/Deployments').then(m => m.DeploymentsContent),
+    },
   }),
 );

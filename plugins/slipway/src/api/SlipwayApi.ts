@@ -3,20 +3,15 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
-import type { SlipwayHealth } from '@slipway/plugin-slipway-common';
+import {
+  SlipwayHttpClient,
+  type SlipwayApi,
+} from '@slipway/plugin-slipway-common';
+
+export type { SlipwayApi };
 
 /**
- * Browser-side access to the Slipway backend.
- *
- * @public
- */
-export interface SlipwayApi {
-  getHealth(): Promise<SlipwayHealth>;
-}
-
-/**
- * API ref for {@link SlipwayApi}.
+ * API ref for {@link @slipway/plugin-slipway-common#SlipwayApi}.
  *
  * @public
  */
@@ -25,23 +20,17 @@ export const slipwayApiRef = createApiRef<SlipwayApi>({
 });
 
 /**
- * Default {@link SlipwayApi}: calls `/api/slipway` through `fetchApi`, so the
- * signed-in user's credentials apply.
+ * Default {@link @slipway/plugin-slipway-common#SlipwayApi} for the browser:
+ * calls `/api/slipway` through `fetchApi`, so the signed-in user's
+ * credentials apply to requests and to the live streams alike.
  *
  * @public
  */
-export class SlipwayClient implements SlipwayApi {
-  constructor(
-    private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
-  ) {}
-
-  async getHealth(): Promise<SlipwayHealth> {
-    const baseUrl = await this.options.discoveryApi.getBaseUrl('slipway');
-    const response = await this.options.fetchApi.fetch(`${baseUrl}/health`);
-    // 503 still carries the report (database down); show it rather than fail.
-    if (!response.ok && response.status !== 503) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return (await response.json()) as SlipwayHealth;
+export class SlipwayClient extends SlipwayHttpClient {
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    super({
+      discoveryApi: options.discoveryApi,
+      fetchApi: { fetch: (input, init) => options.fetchApi.fetch(input, init) },
+    });
   }
 }

@@ -1,0 +1,1 @@
+export { CicdStatusCard } from './CicdStatusCard';

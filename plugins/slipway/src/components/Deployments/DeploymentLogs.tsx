@@ -1,0 +1,89 @@
+import { LogViewer, WarningPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { Box, Typography } from '@material-ui/core';
+import {
+  FINISHED_DEPLOYMENT_STATUSES,
+  type Deployment,
+  type DeploymentStatus,
+} from '@slipway/plugin-slipway-common';
+import { useEffect, useState } from 'react';
+import { slipwayApiRef } from '../../api';
+
+export function isActive(status: DeploymentStatus): boolean {
+  return !FINISHED_DEPLOYMENT_STATUSES.includes(status);
+}
+
+/**
+ * Build and run log of one deployment. While the deployment is active the log
+ * follows live (SSE through `fetchApi`) until the server ends the stream.
+ */
+export function DeploymentLogs(props: {
+  deployment: Deployment;
+  onStatus?: (status: DeploymentStatus) => void;
+  onEnd?: () => void;
+}) {
+  const { deployment, onStatus, onEnd } = props;
+  const api = useApi(slipwayApiRef);
+  const [lines, setLines] = useState<string[]>([]);
+  const [following, setFollowing] = useState(false);
+  const [error, setError] = useState<Error>();
+  const follow = isActive(deployment.status);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setLines([]);
+    setError(undefined);
+    setFollowing(follow);
+    api
+      .readDeploymentLogs(deployment.id, {
+        follow,
+        signal: controller.signal,
+        onLines: batch =>
+          setLines(current => current.concat(batch.map(l => l.line))),
+        onStatus: status => onStatus?.(status),
+      })
+      .then(() => {
+        if (!controller.signal.aborted && follow) onEnd?.();
+      })
+      .catch(e => {
+        if (!controller.signal.aborted) setError(e);
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setFollowing(false);
+      });
+    return () => controller.abort();
+    // Re-open only for another deployment or when it starts/stops being active.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, deployment.id, follow]);
+
+  return (
+    <Box>
+      <Box display="flex" alignItems="center" mb={1} style={{ gap: 12 }}>
+        <Typography variant="subtitle2">
+          Logs of deployment {deployment.id}
+        </Typography>
+        {following && (
+          <Typography
+            variant="caption"
+            color="primary"
+            role="status"
+            aria-label="Following logs live"
+          >
+            ● following live
+          </Typography>
+        )}
+      </Box>
+      {error && (
+        <WarningPanel
+          title="Could not read the deployment log"
+          message={error.message}
+        />
+      )}
+      <Box height={360} data-testid="deployment-logs">
+        <LogViewer
+          text={lines.length > 0 ? lines.join('\n') : '(no log lines yet)'}
+        />
+      </Box>
+    </Box>
+  );
+}

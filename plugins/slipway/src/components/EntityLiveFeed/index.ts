@@ -1,0 +1,1 @@
+export { EntityLiveFeed } from './EntityLiveFeedContent';
