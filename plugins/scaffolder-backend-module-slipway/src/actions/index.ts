@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { createTemplateExtractAction } from './templateExtract';
 
 /** Everything the Slipway actions are built from. */
 export interface SlipwayActionsOptions {
@@ -10,7 +11,7 @@ export interface SlipwayActionsOptions {
  * All `slipway:*` scaffolder actions.
  */
 export function createSlipwayActions(
-  _options: SlipwayActionsOptions,
+  options: SlipwayActionsOptions,
 ): TemplateAction<any, any, any>[] {
-  return [];
+  return [createTemplateExtractAction(options)];
 }

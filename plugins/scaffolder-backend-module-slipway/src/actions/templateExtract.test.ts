@@ -1,0 +1,330 @@
+import { ConfigReader } from '@backstage/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import {
+  git,
+  makeRepo,
+  mockContext,
+  outputsOf,
+  prepareExampleTemplateRepo,
+  removeTempDirs,
+} from '../testing/fixtures';
+import { createTemplateExtractAction } from './templateExtract';
+import { examples } from './templateExtract.examples';
+
+const config = new ConfigReader({
+  slipway: { allowedRepositories: ['file://', 'https://github.com/'] },
+});
+const action = createTemplateExtractAction({ config });
+
+/** Blobs present in a clone's object store (local, not lazily fetched). */
+function localBlobCount(cloneDir: string): number {
+  const out = git(
+    ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'],
+    cloneDir,
+  );
+  return out.split('\n').filter(line => line === 'blob').length;
+}
+
+describe('slipway:template:extract', () => {
+  let example: { dir: string; url: string };
+  beforeAll(() => {
+    example = prepareExampleTemplateRepo();
+  });
+  afterAll(removeTempDirs);
+
+  it('runs every documented example', async () => {
+    for (const { example: text } of examples) {
+      const step = yaml.parse(text).steps[0];
+      const input = { ...step.input, repoUrl: example.url };
+      const ctx = mockContext(input);
+      await action.handler(ctx as any);
+      const outputs = outputsOf(ctx);
+      expect(outputs.commitSha).toBe(git(['rev-parse', 'main'], example.dir));
+      expect(outputs.fileCount).toBeGreaterThan(3);
+      const target = path.join(ctx.workspacePath, input.targetPath ?? '.');
+      expect(fs.existsSync(path.join(target, 'Dockerfile'))).toBe(true);
+    }
+  });
+
+  it('fetches only the subdirectory: no blob of another template is downloaded', async () => {
+    const ctx = mockContext({
+      repoUrl: example.url,
+      path: 'node-service',
+      values: {
+        name: 'orders',
+        repoSlug: 'acme/orders',
+        owner: 'group:default/a',
+      },
+    });
+    await action.handler(ctx as any);
+    const files = git(
+      ['ls-tree', '-r', '--name-only', 'main', 'node-service/'],
+      example.dir,
+    ).split('\n');
+    const allBlobs = git(
+      ['ls-tree', '-r', '--name-only', 'main'],
+      example.dir,
+    ).split('\n');
+    expect(allBlobs.length).toBeGreaterThan(files.length + 5);
+    // One clone directory was used; it holds exactly the template's blobs
+    // (identical files share a blob, hence <=).
+    const clone = ctx.tempDirs[0];
+    const blobs = localBlobCount(clone);
+    expect(blobs).toBeGreaterThan(0);
+    expect(blobs).toBeLessThanOrEqual(files.length);
+    expect(fs.existsSync(path.join(clone, 'busybox-site'))).toBe(false);
+    // Shallow: exactly one commit object.
+    expect(git(['rev-list', '--count', 'HEAD'], clone)).toBe('1');
+  });
+
+  it('renders contents and names, copies binaries and copyWithoutTemplating globs as they are, writes provenance', async () => {
+    const ctx = mockContext({
+      repoUrl: example.url,
+      ref: 'v1',
+      path: './busybox-site/',
+      targetPath: 'out',
+      values: {
+        name: 'hello-site',
+        repoSlug: 'acme/hello-site',
+        owner: 'group:default/web',
+        port: 8081,
+      },
+      provenanceFile: '.slipway/template.json',
+    });
+    await action.handler(ctx as any);
+    const out = path.join(ctx.workspacePath, 'out');
+    expect(fs.readFileSync(path.join(out, 'www/index.html'), 'utf8')).toContain(
+      '<h1>hello-site</h1>',
+    );
+    expect(fs.readFileSync(path.join(out, 'Dockerfile'), 'utf8')).toContain(
+      '"-p", "8081"',
+    );
+    expect(
+      fs.readFileSync(path.join(out, 'catalog-info.yaml'), 'utf8'),
+    ).toContain('github.com/project-slug: acme/hello-site');
+    const busybox = fs.readFileSync(path.join(out, 'busybox'));
+    expect(busybox.equals(fs.readFileSync('/bin/busybox'))).toBe(true);
+    expect(fs.statSync(path.join(out, 'busybox')).mode & 0o111).not.toBe(0);
+    const provenance = JSON.parse(
+      fs.readFileSync(path.join(out, '.slipway/template.json'), 'utf8'),
+    );
+    expect(provenance).toEqual({
+      templateUrl: example.url,
+      path: 'busybox-site',
+      ref: 'v1',
+      commitSha: git(['rev-parse', 'v1^{commit}'], example.dir),
+      values: expect.objectContaining({ name: 'hello-site' }),
+    });
+
+    const node = mockContext({
+      repoUrl: example.url,
+      path: 'node-service',
+      values: { name: 'orders' },
+      copyWithoutTemplating: ['public/**'],
+    });
+    await action.handler(node as any);
+    expect(
+      fs.readFileSync(
+        path.join(node.workspacePath, 'public/index.html'),
+        'utf8',
+      ),
+    ).toContain('${{ this }}');
+    expect(
+      JSON.parse(
+        fs.readFileSync(path.join(node.workspacePath, 'package.json'), 'utf8'),
+      ).name,
+    ).toBe('orders');
+  });
+
+  it('renders file names, skips names that render empty, and accepts a commit sha as ref', async () => {
+    const repo = makeRepo({
+      'tpl/${{ values.name }}.txt': 'hi ${{ values.name | upper }}',
+      'tpl/${{ values.extra }}keep.md': 'kept',
+      'tpl/${{ values.skip }}': 'never',
+      'tpl/nested/link-to-name': { symlink: '../${{ values.name }}.txt' },
+      'other/big.bin': 'x'.repeat(1000),
+    });
+    const ctx = mockContext({
+      repoUrl: repo.url,
+      ref: repo.sha,
+      path: 'tpl',
+      values: { name: 'svc', skip: '' },
+    });
+    await action.handler(ctx as any);
+    const ws = ctx.workspacePath;
+    expect(fs.readFileSync(path.join(ws, 'svc.txt'), 'utf8')).toBe('hi SVC');
+    expect(fs.existsSync(path.join(ws, 'keep.md'))).toBe(true);
+    expect(fs.readlinkSync(path.join(ws, 'nested/link-to-name'))).toBe(
+      '../${{ values.name }}.txt',
+    );
+    expect(outputsOf(ctx)).toEqual({
+      commitSha: repo.sha,
+      fileCount: 3,
+      targetPath: './',
+    });
+  });
+
+  describe('path safety', () => {
+    const run = (input: Record<string, unknown>) =>
+      action.handler(mockContext(input as any) as any);
+
+    it('refuses ".." and absolute template paths before any git call', async () => {
+      const repo = makeRepo({ 'tpl/a.txt': 'a' });
+      await expect(run({ repoUrl: repo.url, path: '../etc' })).rejects.toThrow(
+        /Invalid template path "..\/etc": it contains ".."/,
+      );
+      await expect(
+        run({ repoUrl: repo.url, path: 'tpl/../../x' }),
+      ).rejects.toThrow(/contains "\.\."/);
+      await expect(run({ repoUrl: repo.url, path: '/etc' })).rejects.toThrow(
+        /it is absolute/,
+      );
+      await expect(
+        run({ repoUrl: repo.url, path: '-upload-pack=x' }),
+      ).rejects.toThrow(/starts with "\." or "-"/);
+    });
+
+    it('refuses a targetPath outside the workspace', async () => {
+      const repo = makeRepo({ 'tpl/a.txt': 'a' });
+      await expect(
+        run({ repoUrl: repo.url, path: 'tpl', targetPath: '../../outside' }),
+      ).rejects.toThrow(/outside/i);
+    });
+
+    it('refuses a file name that renders to a path outside the target', async () => {
+      const repo = makeRepo({ 'tpl/${{ values.name }}/a.txt': 'a' });
+      await expect(
+        run({
+          repoUrl: repo.url,
+          path: 'tpl',
+          values: { name: '../../escaped' },
+        }),
+      ).rejects.toThrow(/would be written outside the target directory/);
+    });
+
+    it('refuses a symlink pointing outside the subdirectory', async () => {
+      const repo = makeRepo({
+        'tpl/a.txt': 'a',
+        'tpl/secret': { symlink: '../other/secret.txt' },
+        'other/secret.txt': 'secret',
+      });
+      await expect(run({ repoUrl: repo.url, path: 'tpl' })).rejects.toThrow(
+        /symlink "secret" that points outside the template directory/,
+      );
+    });
+
+    it('refuses a symlink with an absolute target', async () => {
+      const repo = makeRepo({ 'tpl/passwd': { symlink: '/etc/passwd' } });
+      await expect(run({ repoUrl: repo.url, path: 'tpl' })).rejects.toThrow(
+        /absolute target "\/etc\/passwd"/,
+      );
+    });
+
+    it('refuses a chain of symlinks that ends outside, and a loop', async () => {
+      const chain = makeRepo({
+        'tpl/a': { symlink: 'b' },
+        'tpl/b': { symlink: 'sub/c' },
+        'tpl/sub/c': { symlink: '../../outside.txt' },
+        'outside.txt': 'x',
+      });
+      await expect(run({ repoUrl: chain.url, path: 'tpl' })).rejects.toThrow(
+        /symlink "a" that leads through 2 other link\(s\) to outside/,
+      );
+      const loop = makeRepo({
+        'tpl/a': { symlink: 'b' },
+        'tpl/b': { symlink: 'a' },
+      });
+      await expect(run({ repoUrl: loop.url, path: 'tpl' })).rejects.toThrow(
+        /longer than 16 \(or a loop\)/,
+      );
+    });
+
+    it('refuses a huge file, too many files and a too large tree', async () => {
+      const repo = makeRepo({
+        'tpl/huge.bin': Buffer.alloc(3 * 1024 * 1024, 1),
+        'tpl/a.txt': 'a',
+        'tpl/b.txt': 'b',
+      });
+      await expect(
+        run({ repoUrl: repo.url, path: 'tpl', maxFileBytes: 1024 * 1024 }),
+      ).rejects.toThrow(
+        /"huge.bin" is 3.0 MiB, more than the limit of 1.0 MiB per file/,
+      );
+      await expect(
+        run({ repoUrl: repo.url, path: 'tpl', maxFiles: 2 }),
+      ).rejects.toThrow(/has 3 files, more than the limit of 2/);
+      await expect(
+        run({ repoUrl: repo.url, path: 'tpl', maxTotalBytes: 2 * 1024 * 1024 }),
+      ).rejects.toThrow(/larger than the limit of 2.0 MiB in total/);
+    });
+  });
+
+  describe('errors', () => {
+    it('refuses repositories outside slipway.allowedRepositories, naming the setting', async () => {
+      const strict = createTemplateExtractAction({
+        config: new ConfigReader({
+          slipway: { allowedRepositories: ['https://github.com/acme/'] },
+        }),
+      });
+      await expect(
+        strict.handler(
+          mockContext({ repoUrl: example.url, path: 'node-service' }) as any,
+        ),
+      ).rejects.toThrow(/slipway\.allowedRepositories/);
+    });
+
+    it('says when the ref or the path does not exist', async () => {
+      await expect(
+        action.handler(
+          mockContext({
+            repoUrl: example.url,
+            ref: 'no-such-branch',
+            path: 'node-service',
+          }) as any,
+        ),
+      ).rejects.toThrow(/The ref "no-such-branch" does not exist/);
+      await expect(
+        action.handler(
+          mockContext({ repoUrl: example.url, path: 'java-service' }) as any,
+        ),
+      ).rejects.toThrow(/The path "java-service" does not exist/);
+      await expect(
+        action.handler(
+          mockContext({
+            repoUrl: example.url,
+            ref: '--upload-pack=x',
+            path: 'node-service',
+          }) as any,
+        ),
+      ).rejects.toThrow(/starts with "-"/);
+    });
+
+    it('names the file and expression when rendering fails', async () => {
+      const repo = makeRepo({
+        'tpl/bad.txt': 'x ${{ values.name | nosuchfilter }}',
+      });
+      await expect(
+        action.handler(
+          mockContext({
+            repoUrl: repo.url,
+            path: 'tpl',
+            values: { name: 'a' },
+          }) as any,
+        ),
+      ).rejects.toThrow(/Could not render the file "bad.txt"/);
+    });
+  });
+
+  it('extracts in a dry run too (the dry-run workspace is temporary)', async () => {
+    const ctx = mockContext(
+      { repoUrl: example.url, path: 'python-service', values: { name: 'py' } },
+      { isDryRun: true },
+    );
+    await action.handler(ctx as any);
+    expect(
+      fs.readFileSync(path.join(ctx.workspacePath, 'app/main.py'), 'utf8'),
+    ).toContain('SERVICE = "py"');
+  });
+});
