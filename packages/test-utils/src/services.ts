@@ -86,6 +86,7 @@ export function dockerReachable(): { reachable: boolean; reason: string } {
  * `describe` when a Docker engine is reachable; otherwise a skipped block
  * with a notice (or an error when services are required).
  */
+/* eslint-disable jest/valid-describe-callback, jest/valid-title, jest/no-disabled-tests -- a wrapper around describe */
 export function describeWithDocker(name: string, fn: () => void): void {
   const state = dockerReachable();
   if (state.reachable) {
@@ -98,3 +99,4 @@ export function describeWithDocker(name: string, fn: () => void): void {
   );
   describe.skip(`${name} [SKIPPED: no Docker engine]`, fn);
 }
+/* eslint-enable jest/valid-describe-callback, jest/valid-title, jest/no-disabled-tests */

@@ -1,7 +1,4 @@
-import {
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { createTestDatabases, dockerReachable } from '@slipway/test-utils';
 import request from 'supertest';
 import { slipwayPlugin } from './plugin';

@@ -77,7 +77,9 @@ export class RepositoryAllowList {
       url = new URL(raw);
     } catch {
       throw new InputError(
-        `"${safeUrl(raw)}" is not a valid repository URL; use https://host/owner/repo or file:///path`,
+        `"${safeUrl(
+          raw,
+        )}" is not a valid repository URL; use https://host/owner/repo or file:///path`,
       );
     }
     if (url.username || url.password) {

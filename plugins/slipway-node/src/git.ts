@@ -93,6 +93,7 @@ export function validateGitRef(ref: string, what = 'ref'): string {
     if (ref.length > 255) return 'it is longer than 255 characters';
     if (ref.startsWith('-')) return 'it starts with "-"';
     if (SHA.test(ref)) return undefined;
+    // eslint-disable-next-line no-control-regex
     if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref))
       return 'it contains a space, control character or one of ~ ^ : ? * [ \\';
     if (ref.includes('..') || ref.includes('@{') || ref.includes('//'))
@@ -105,7 +106,10 @@ export function validateGitRef(ref: string, what = 'ref'): string {
   })();
   if (problem) {
     throw new InputError(
-      `Invalid git ${what} "${ref.slice(0, 80)}": ${problem}. Use a branch, tag or commit sha.`,
+      `Invalid git ${what} "${ref.slice(
+        0,
+        80,
+      )}": ${problem}. Use a branch, tag or commit sha.`,
     );
   }
   return ref;

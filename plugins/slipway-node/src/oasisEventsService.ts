@@ -3,7 +3,10 @@ import {
   createServiceFactory,
   createServiceRef,
 } from '@backstage/backend-plugin-api';
-import type { OasisEvent, OasisEventInput } from '@slipway/plugin-slipway-common';
+import type {
+  OasisEvent,
+  OasisEventInput,
+} from '@slipway/plugin-slipway-common';
 
 /**
  * Publishes OASIS events into Slipway's events table from any backend plugin
@@ -48,10 +51,9 @@ export const oasisEventsServiceRef = createServiceRef<OasisEventsService>({
             if (!response.ok) {
               const text = await response.text();
               throw new Error(
-                `Slipway refused the event (HTTP ${response.status}): ${text.slice(
-                  0,
-                  500,
-                )}`,
+                `Slipway refused the event (HTTP ${
+                  response.status
+                }): ${text.slice(0, 500)}`,
               );
             }
             return (await response.json()) as OasisEvent;
