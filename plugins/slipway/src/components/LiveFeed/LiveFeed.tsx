@@ -234,6 +234,7 @@ export function LiveFeed(props: LiveFeedProps) {
         <TextField
           select
           label="Kind"
+          SelectProps={{ inputProps: { 'aria-label': 'Kind' } }}
           value={kind}
           onChange={e => setKind(e.target.value as string)}
           style={{ minWidth: 150 }}
@@ -250,6 +251,7 @@ export function LiveFeed(props: LiveFeedProps) {
         <TextField
           select
           label="Status"
+          SelectProps={{ inputProps: { 'aria-label': 'Status' } }}
           value={status}
           onChange={e => setStatus(e.target.value as OasisStatus | '')}
           style={{ minWidth: 140 }}
@@ -265,6 +267,7 @@ export function LiveFeed(props: LiveFeedProps) {
         </TextField>
         <TextField
           label="VTID"
+          inputProps={{ 'aria-label': 'VTID' }}
           placeholder="DEV-CICDL-0031"
           value={vtidInput}
           onChange={e => setVtidInput(e.target.value)}
@@ -273,6 +276,7 @@ export function LiveFeed(props: LiveFeedProps) {
         />
         <TextField
           label="Search"
+          inputProps={{ 'aria-label': 'Search' }}
           placeholder="title, repo, workflow…"
           value={text}
           onChange={e => setText(e.target.value)}
