@@ -5,6 +5,7 @@ import {
 import { applyDatabaseMigrations } from './database/migrations';
 import { createDockerClient, resolveDockerEndpoint } from './deploy/docker';
 import { createRouter } from './service/router';
+import { OasisEventStore } from './oasis/OasisEventStore';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -28,6 +29,14 @@ export const slipwayPlugin = createBackendPlugin({
           await applyDatabaseMigrations(knex);
         }
 
+        // The OASIS events store: OasisEventSink (publish) and
+        // OasisEventListeners (onEvent) for the deploy engine and the webhooks.
+        const oasisEvents = await OasisEventStore.create({
+          knex,
+          logger,
+          skipMigrations: true,
+        });
+
         const dockerEndpoint = resolveDockerEndpoint(config);
         const docker = createDockerClient(dockerEndpoint);
 
@@ -37,6 +46,7 @@ export const slipwayPlugin = createBackendPlugin({
             knex,
             docker,
             dockerEndpoint: dockerEndpoint.description,
+            oasisEvents,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -4,6 +4,7 @@ import Router from 'express-promise-router';
 import type Docker from 'dockerode';
 import { Knex } from 'knex';
 import { checkHealth } from './health';
+import type { OasisEventStore } from '../oasis/OasisEventStore';
 
 /** What the router needs; each feature area adds its own routes. */
 export interface RouterOptions {
@@ -11,6 +12,8 @@ export interface RouterOptions {
   knex: Knex;
   docker: Docker;
   dockerEndpoint: string;
+  /** The OASIS events store (events, stream and webhook routes). */
+  oasisEvents?: OasisEventStore;
 }
 
 /**

@@ -1,0 +1,271 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import type {
+  OasisEvent,
+  OasisEventInput,
+  Page,
+} from '@slipway/plugin-slipway-common';
+import { Knex } from 'knex';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { decodeCursor, encodeCursor } from './cursor';
+import { applyEventFilter, EventFilter } from './filters';
+import { OasisEventRow, rowToEvent } from './rows';
+import type { OasisEventListeners, OasisEventSink } from './types';
+import { validateEventInput } from './validateEventInput';
+
+const TABLE = 'oasis_events';
+
+/** Groupings of `GET /events/stats`. */
+export type OasisStatsGroupBy = 'source' | 'kind' | 'status' | 'vtid';
+
+/** Body of `GET /events/stats`. */
+export interface OasisEventStats {
+  groupBy: OasisStatsGroupBy;
+  since: string | null;
+  total: number;
+  counts: Array<{ key: string; count: number }>;
+}
+
+/**
+ * The OASIS events table: the single place events are written and read.
+ *
+ * Writes are short transactions. On PostgreSQL each one takes its
+ * transaction id before the row takes its sequence value; the stream tailer
+ * relies on that to tell an id that is still being committed from one that
+ * never will be (see OasisEventTailer).
+ */
+export class OasisEventStore implements OasisEventSink, OasisEventListeners {
+  readonly #knex: Knex;
+  readonly #logger?: LoggerService;
+  readonly #listeners = new Set<(event: OasisEvent) => void | Promise<void>>();
+  readonly #commitHooks = new Set<(events: OasisEvent[]) => void>();
+  readonly isPostgres: boolean;
+
+  /**
+   * Creates the store, migrating the plugin's tables unless told not to
+   * (the plugin skips them when the database service says so).
+   */
+  static async create(options: {
+    knex: Knex;
+    logger?: LoggerService;
+    skipMigrations?: boolean;
+  }): Promise<OasisEventStore> {
+    if (!options.skipMigrations) {
+      await applyDatabaseMigrations(options.knex);
+    }
+    return new OasisEventStore(options.knex, options.logger);
+  }
+
+  private constructor(knex: Knex, logger?: LoggerService) {
+    this.#knex = knex;
+    this.#logger = logger;
+    this.isPostgres = knex.client.config.client === 'pg';
+  }
+
+  /** The database handle, for the stream tailer and the other stores. */
+  get knex(): Knex {
+    return this.#knex;
+  }
+
+  /** Converts an id to the binding each driver compares correctly. */
+  idParam(id: bigint): string | number {
+    return this.isPostgres ? id.toString() : Number(id);
+  }
+
+  /** Stores one event; it is durable when the promise resolves. */
+  async publish(input: OasisEventInput): Promise<OasisEvent> {
+    const [event] = await this.publishMany([input]);
+    return event;
+  }
+
+  /** Stores several events in one transaction, in order. */
+  async publishMany(inputs: OasisEventInput[]): Promise<OasisEvent[]> {
+    const events = await this.#knex.transaction(trx =>
+      this.insertEvents(trx, inputs),
+    );
+    this.afterCommit(events);
+    return events;
+  }
+
+  /**
+   * Inserts events inside a caller's transaction. The caller must call
+   * {@link OasisEventStore.afterCommit} once the transaction has committed,
+   * so streams and listeners learn about them.
+   */
+  async insertEvents(
+    trx: Knex.Transaction,
+    inputs: OasisEventInput[],
+  ): Promise<OasisEvent[]> {
+    if (inputs.length === 0) {
+      return [];
+    }
+    const rows = inputs.map(input => {
+      const e = validateEventInput(input);
+      return {
+        created_at: new Date(),
+        vtid: e.vtid ?? 'UNSET',
+        layer: e.layer ?? 'UNSET',
+        module: e.module,
+        source: e.source,
+        kind: e.kind,
+        status: e.status,
+        title: e.title,
+        ref: e.ref ?? null,
+        link: e.link ?? null,
+        repo: e.repo ?? null,
+        entity_ref: e.entityRef ?? null,
+        meta: JSON.stringify(e.meta ?? {}),
+      };
+    });
+    if (this.isPostgres) {
+      // Take the transaction id before the sequence value (see class doc).
+      await trx.raw('select pg_current_xact_id()');
+    }
+    const inserted: OasisEventRow[] = await trx(TABLE)
+      .insert(rows)
+      .returning('*');
+    return inserted
+      .map(rowToEvent)
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /** Deletes events inside a caller's transaction (used by reprocessing). */
+  async deleteEvents(trx: Knex.Transaction, ids: string[]): Promise<void> {
+    if (ids.length > 0) {
+      await trx(TABLE).whereIn('id', ids).delete();
+    }
+  }
+
+  /** Tells streams and listeners about committed events. */
+  afterCommit(events: OasisEvent[]): void {
+    if (events.length === 0) {
+      return;
+    }
+    for (const hook of this.#commitHooks) {
+      hook(events);
+    }
+    for (const event of events) {
+      for (const listener of this.#listeners) {
+        Promise.resolve()
+          .then(() => listener(event))
+          .catch(error =>
+            this.#logger?.error(
+              `OASIS event listener failed on event ${event.id}`,
+              error,
+            ),
+          );
+      }
+    }
+  }
+
+  /**
+   * In-process listeners see every event stored through this instance after
+   * its transaction commits (events stored by another instance reach them
+   * only through the stream).
+   */
+  onEvent(listener: (event: OasisEvent) => void | Promise<void>): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Internal: the stream tailer wakes up on local commits. */
+  onCommit(hook: (events: OasisEvent[]) => void): () => void {
+    this.#commitHooks.add(hook);
+    return () => {
+      this.#commitHooks.delete(hook);
+    };
+  }
+
+  /** One event by id. */
+  async get(id: bigint): Promise<OasisEvent> {
+    const row = await this.#knex<OasisEventRow>(TABLE)
+      .where('id', this.idParam(id))
+      .first();
+    if (!row) {
+      throw new NotFoundError(`No OASIS event with id ${id}`);
+    }
+    return rowToEvent(row);
+  }
+
+  /** A page of events, newest first, by keyset on id. */
+  async list(
+    filter: EventFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<OasisEvent>> {
+    const query = applyEventFilter(this.#knex(TABLE).select('*'), filter)
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1);
+    if (page.cursor) {
+      query.where('id', '<', this.idParam(decodeCursor(page.cursor)));
+    }
+    const rows: OasisEventRow[] = await query;
+    const items = rows.slice(0, page.limit).map(rowToEvent);
+    return rows.length > page.limit
+      ? { items, nextCursor: encodeCursor(items[items.length - 1].id) }
+      : { items };
+  }
+
+  /**
+   * Events with `after < id <= upTo`, oldest first: what a stream replays.
+   * `upTo` is a horizon below which every id is final.
+   */
+  async readRange(
+    filter: EventFilter,
+    after: bigint,
+    upTo: bigint | undefined,
+    limit: number,
+  ): Promise<OasisEvent[]> {
+    const query = applyEventFilter(this.#knex(TABLE).select('*'), filter)
+      .where('id', '>', this.idParam(after))
+      .orderBy('id', 'asc')
+      .limit(limit);
+    if (upTo !== undefined) {
+      query.where('id', '<=', this.idParam(upTo));
+    }
+    const rows: OasisEventRow[] = await query;
+    return rows.map(rowToEvent);
+  }
+
+  /** Counts grouped by one column. */
+  async stats(
+    filter: EventFilter,
+    groupBy: OasisStatsGroupBy,
+  ): Promise<OasisEventStats> {
+    const rows: Array<{ key: string; count: string | number }> =
+      await applyEventFilter(
+        this.#knex(TABLE)
+          .select({ key: groupBy })
+          .count({ count: '*' })
+          .groupBy(groupBy),
+        filter,
+      );
+    const counts = rows
+      .map(r => ({ key: String(r.key), count: Number(r.count) }))
+      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+    return {
+      groupBy,
+      since: filter.since?.toISOString() ?? null,
+      total: counts.reduce((sum, c) => sum + c.count, 0),
+      counts,
+    };
+  }
+
+  /** Deletes events created before the cutoff, in batches; returns the count. */
+  async deleteOlderThan(cutoff: Date, batchSize = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = await this.#knex(TABLE)
+        .where('created_at', '<', cutoff)
+        .orderBy('id')
+        .limit(batchSize)
+        .pluck('id');
+      if (ids.length === 0) {
+        return total;
+      }
+      await this.#knex(TABLE).whereIn('id', ids).delete();
+      total += ids.length;
+    }
+  }
+}
