@@ -150,7 +150,9 @@ describe('LiveFeed (new frontend system test app)', () => {
     expect(
       await screen.findByText(/Could not load Slipway events/),
     ).toBeInTheDocument();
-    expect(screen.getAllByText(/backend unreachable/).length).toBeGreaterThan(0);
+    expect(screen.getAllByText(/backend unreachable/).length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('shows an empty state when nothing matches', async () => {
