@@ -1,0 +1,207 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import { validateGitRef } from '@slipway/plugin-slipway-node';
+import {
+  ACTIVE_STATUSES,
+  AppInput,
+  AppRecord,
+  DeploymentRecord,
+  DeployStore,
+} from './DeployStore';
+import { DeployWorker } from './DeployWorker';
+import { PipelineDeps } from './pipeline';
+import { removeContainer } from './steps/run';
+
+/**
+ * What the HTTP API, the scaffolder handoff and auto-deploy do with apps and
+ * deployments. Every method changes the database first and then wakes the
+ * worker, so nothing is lost when this instance stops.
+ */
+export class DeployEngine {
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly worker: DeployWorker,
+  ) {}
+
+  get store(): DeployStore {
+    return this.deps.store;
+  }
+
+  /** Registers an app and queues its first deployment. */
+  async createApp(
+    input: AppInput,
+  ): Promise<{ app: AppRecord; deployment: DeploymentRecord }> {
+    this.deps.allowList.assertAllowed(input.repoUrl, 'deploy an app');
+    const result = await this.store.createAppWithDeployment(input, {
+      trigger: 'create',
+    });
+    await this.announceQueued(result.app, result.deployment, []);
+    return result;
+  }
+
+  async updateApp(name: string, patch: Partial<AppInput>): Promise<AppRecord> {
+    if (patch.repoUrl) {
+      this.deps.allowList.assertAllowed(patch.repoUrl, 'deploy an app');
+    }
+    return this.store.updateApp(name, patch);
+  }
+
+  /** Queues a deployment of the app's configuration at `ref`. */
+  async deploy(
+    name: string,
+    options: { ref?: string; trigger: string } = { trigger: 'manual' },
+  ): Promise<DeploymentRecord> {
+    if (options.ref !== undefined) validateGitRef(options.ref);
+    const app = await this.store.requireApp(name);
+    this.deps.allowList.assertAllowed(app.repoUrl, 'deploy an app');
+    const { deployment, superseded } = await this.store.queueDeployment(name, {
+      ref: options.ref,
+      trigger: options.trigger,
+    });
+    await this.announceQueued(app, deployment, superseded);
+    return deployment;
+  }
+
+  /**
+   * Queues a deployment of an earlier deployment's image and configuration,
+   * with no rebuild. Default target: the newest deployment before the one
+   * serving that once served.
+   */
+  async rollback(
+    name: string,
+    toDeploymentId?: string,
+  ): Promise<DeploymentRecord> {
+    const app = await this.store.requireApp(name);
+    let target: DeploymentRecord | undefined;
+    if (toDeploymentId !== undefined) {
+      target = await this.store.requireDeployment(String(toDeploymentId));
+      if (target.app !== name) {
+        throw new InputError(
+          `Deployment ${toDeploymentId} belongs to app "${target.app}", not "${name}".`,
+        );
+      }
+    } else {
+      const history = await this.store.listDeployments({
+        app: name,
+        statuses: ['superseded'],
+        limit: 50,
+      });
+      target = history.items.find(
+        d => d.imageTag && d.containerId && d.id !== app.currentDeploymentId,
+      );
+      if (!target) {
+        throw new ConflictError(
+          `App "${name}" has no earlier deployment that served; pass toDeploymentId or deploy a ref instead.`,
+        );
+      }
+    }
+    const served =
+      target.status === 'running' ||
+      (target.status === 'superseded' && Boolean(target.containerId));
+    if (!served || !target.imageTag) {
+      throw new ConflictError(
+        `Deployment ${target.id} never served (status ${target.status}); roll back to one that ran successfully.`,
+      );
+    }
+    const exists = await this.deps.docker
+      .getImage(target.imageTag)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!exists) {
+      throw new ConflictError(
+        `The image ${target.imageTag} of deployment ${
+          target.id
+        } was removed (slipway.deploy.keepImages keeps the newest ${
+          this.deps.deployConfig.keepImages
+        }); deploy its commit ${target.commitSha ?? ''} instead.`,
+      );
+    }
+    const { deployment, superseded } = await this.store.queueDeployment(name, {
+      ref: target.commitSha ?? target.ref,
+      trigger: 'rollback',
+      imageTag: target.imageTag,
+      commitSha: target.commitSha,
+      rollbackOf: target.id,
+      config: target.config,
+    });
+    await this.announceQueued(app, deployment, superseded);
+    return deployment;
+  }
+
+  /** Cancels a deployment that has not finished, at any step. */
+  async cancel(id: string): Promise<DeploymentRecord> {
+    const deployment = await this.store.requireDeployment(id);
+    if (
+      deployment.status !== 'pending' &&
+      !ACTIVE_STATUSES.includes(deployment.status)
+    ) {
+      throw new ConflictError(
+        `Deployment ${id} has already finished (${deployment.status}); nothing to cancel.`,
+      );
+    }
+    const updated = await this.store.requestCancel(id);
+    if (updated.status === 'cancelled' && deployment.status === 'pending') {
+      const app = await this.store.getApp(deployment.app);
+      if (app) {
+        await this.deps.events.statusChanged(app, updated, 'cancelled', {
+          error: updated.error,
+        });
+      }
+      this.deps.signals.notify(id);
+    } else {
+      // Runs elsewhere: that instance sees the flag on its next heartbeat.
+      this.worker.abort(id, 'cancel');
+    }
+    return updated;
+  }
+
+  /** Removes the app, its containers and images, and its history. */
+  async deleteApp(name: string): Promise<void> {
+    await this.store.requireApp(name);
+    const unfinished = await this.store.listDeployments({
+      app: name,
+      statuses: ['pending', ...ACTIVE_STATUSES],
+      limit: 500,
+    });
+    for (const d of unfinished.items) {
+      await this.store.requestCancel(d.id);
+      this.worker.abort(d.id, 'cancel');
+    }
+    const { docker } = this.deps;
+    const containers = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`slipway.app=${name}`] }),
+    });
+    for (const c of containers) {
+      await removeContainer(
+        docker,
+        c.Id,
+        this.deps.deployConfig.stopTimeoutSeconds,
+      );
+    }
+    await this.store.deleteApp(name);
+    const images = await docker.listImages({
+      filters: JSON.stringify({ label: [`slipway.app=${name}`] }),
+    });
+    for (const image of images) {
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+  }
+
+  private async announceQueued(
+    app: AppRecord,
+    deployment: DeploymentRecord,
+    superseded: DeploymentRecord[],
+  ) {
+    for (const old of superseded) {
+      await this.deps.events.statusChanged(app, old, 'superseded');
+    }
+    await this.deps.events.statusChanged(app, deployment, 'pending');
+    this.worker.wake();
+  }
+}

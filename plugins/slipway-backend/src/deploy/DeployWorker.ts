@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { ACTIVE_STATUSES, DeploymentRecord } from './DeployStore';
+import { containerNameFor } from './names';
+import { AbortReason, PipelineDeps, runPipeline } from './pipeline';
+import { removeContainer } from './steps/run';
+
+/**
+ * Claims pending deployments and runs them. A queued deployment starts at
+ * once through {@link DeployWorker.wake}; a slow safety poll picks up work
+ * queued by another instance and abandoned deployments. All state lives in
+ * the database, so any number of instances can share it.
+ */
+export class DeployWorker {
+  readonly instanceId = randomUUID();
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; done: Promise<void> }
+  >();
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** Recovers abandoned deployments, then starts claiming. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.recover().catch(error =>
+      this.deps.logger.warn(
+        `Deploy recovery failed: ${(error as Error).message}`,
+      ),
+    );
+    const heartbeatMs = Math.max(
+      100,
+      Math.min(2000, this.deps.deployConfig.staleAfterMs / 4),
+    );
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatMs);
+    this.pollTimer = setInterval(() => {
+      void this.recover()
+        .catch(() => {})
+        .then(() => this.wake());
+    }, this.deps.deployConfig.pollIntervalMs);
+    this.wake();
+  }
+
+  /**
+   * Claims as much work as the limits allow, now. Concurrent calls coalesce
+   * into one more round, so no wake-up is lost.
+   */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claimLoop().finally(() => {
+      this.claiming = undefined;
+      if (this.claimAgain) {
+        this.claimAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Resolves when the current claim round (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.claiming;
+  }
+
+  private async claimLoop(): Promise<void> {
+    const max = this.deps.deployConfig.maxConcurrentBuilds;
+    // Bounded: at most `max` claims per round.
+    for (let i = 0; i < max && !this.stopped; i++) {
+      if (this.running.size >= max) return;
+      let claimed: DeploymentRecord | undefined;
+      try {
+        claimed = await this.deps.store.claimNext(this.instanceId, max);
+      } catch (error) {
+        this.deps.logger.warn(
+          `Could not claim a deployment: ${(error as Error).message}`,
+        );
+        return;
+      }
+      if (!claimed) return;
+      this.launch(claimed);
+    }
+  }
+
+  private launch(deployment: DeploymentRecord): void {
+    const controller = new AbortController();
+    const done = runPipeline(this.deps, deployment, controller.signal)
+      .catch(error =>
+        this.deps.logger.error(
+          `Deployment ${deployment.id} crashed: ${(error as Error).message}`,
+        ),
+      )
+      .finally(() => {
+        this.running.delete(deployment.id);
+        this.wake();
+      });
+    this.running.set(deployment.id, { controller, done });
+  }
+
+  /** Aborts a deployment this instance runs; false if it runs elsewhere. */
+  abort(deploymentId: string, reason: AbortReason): boolean {
+    const entry = this.running.get(deploymentId);
+    if (!entry) return false;
+    entry.controller.abort(reason);
+    return true;
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.stopped || !this.running.size) return;
+    try {
+      const cancelled = await this.deps.store.heartbeat([
+        ...this.running.keys(),
+      ]);
+      cancelled.forEach(id => this.abort(id, 'cancel'));
+    } catch (error) {
+      this.deps.logger.warn(
+        `Deploy heartbeat failed: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Fails deployments whose worker stopped (a crashed or killed instance)
+   * and removes the container and image they left behind. The serving
+   * deployment is never touched: only unfinished ones are considered.
+   */
+  async recover(): Promise<string[]> {
+    const { store, docker, events, deployConfig } = this.deps;
+    const abandoned = (
+      await store.findAbandoned(deployConfig.staleAfterMs)
+    ).filter(d => !this.running.has(d.id));
+    const recovered: string[] = [];
+    for (const deployment of abandoned) {
+      const message = `The backend instance running this deployment stopped during ${deployment.status}; its container and image were removed. Deploy again.`;
+      const ended = await store.transition(
+        deployment.id,
+        ACTIVE_STATUSES,
+        'failed',
+        { error: message },
+      );
+      if (!ended) continue;
+      recovered.push(deployment.id);
+      await store.appendLogs(deployment.id, [
+        { step: 'recovery', line: message },
+      ]);
+      await removeContainer(
+        docker,
+        containerNameFor(deployment.app, deployment.id),
+        2,
+      ).catch(() => {});
+      if (!deployment.rollbackOf && deployment.imageTag) {
+        await docker
+          .getImage(deployment.imageTag)
+          .remove({ force: true })
+          .catch(() => {});
+      }
+      this.deps.signals.notify(deployment.id);
+      const app = await store.getApp(deployment.app);
+      if (app) {
+        await events.statusChanged(app, deployment, 'failed', {
+          error: message,
+        });
+      }
+    }
+    return recovered;
+  }
+
+  /**
+   * Stops claiming and ends what runs here: each deployment is marked
+   * failed with a clear message and its container and image are removed.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearInterval(this.heartbeatTimer);
+    await this.claiming;
+    const entries = [...this.running.values()];
+    entries.forEach(e => e.controller.abort('shutdown'));
+    await Promise.race([
+      Promise.all(entries.map(e => e.done)),
+      new Promise(resolve => setTimeout(resolve, 15000)),
+    ]);
+  }
+}

@@ -1,0 +1,80 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  DeploymentStatus,
+  OasisStatus,
+} from '@slipway/plugin-slipway-common';
+import type { OasisEventSink } from '../oasis/types';
+import { AppRecord, DeploymentRecord } from './DeployStore';
+
+const OASIS_STATUS: Record<DeploymentStatus, OasisStatus> = {
+  pending: 'queued',
+  cloning: 'in_progress',
+  building: 'in_progress',
+  starting: 'in_progress',
+  health_checking: 'in_progress',
+  running: 'success',
+  failed: 'failure',
+  cancelled: 'cancelled',
+  superseded: 'info',
+};
+
+/** `owner/name` of a GitHub-style URL, for the event's repo column. */
+export function repoSlug(repoUrl: string): string | undefined {
+  const match = /^https?:\/\/[^/]+\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(
+    repoUrl,
+  );
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+/**
+ * Turns every deployment status change into an OASIS event, so deploy steps
+ * appear in the live feed beside CI runs. A failing sink is logged and never
+ * fails the deployment.
+ */
+export class DeployEvents {
+  constructor(
+    private readonly sink: OasisEventSink | undefined,
+    private readonly logger: LoggerService,
+  ) {}
+
+  async statusChanged(
+    app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'>,
+    deployment: Pick<
+      DeploymentRecord,
+      'id' | 'ref' | 'commitSha' | 'imageTag' | 'url' | 'rollbackOf' | 'trigger'
+    >,
+    status: DeploymentStatus,
+    extra: { error?: string; url?: string; commitSha?: string } = {},
+  ): Promise<void> {
+    if (!this.sink) return;
+    try {
+      await this.sink.publish({
+        source: 'slipway.deploy',
+        kind: 'deployment',
+        module: 'DEPLOY',
+        status: OASIS_STATUS[status],
+        title: `DEPLOY-${status.toUpperCase()}`,
+        ref: extra.commitSha ?? deployment.commitSha ?? deployment.ref ?? null,
+        link: extra.url ?? deployment.url ?? null,
+        repo: repoSlug(app.repoUrl) ?? null,
+        entityRef: app.entityRef ?? null,
+        meta: {
+          app: app.name,
+          deploymentId: deployment.id,
+          deploymentStatus: status,
+          trigger: deployment.trigger,
+          commitSha: extra.commitSha ?? deployment.commitSha,
+          imageTag: deployment.imageTag,
+          rollbackOf: deployment.rollbackOf,
+          error: extra.error,
+        },
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Could not publish the OASIS event for deployment ${
+          deployment.id
+        } (${status}): ${(error as Error).message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,313 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import type { DeploymentStatus } from '@slipway/plugin-slipway-common';
+import {
+  RepositoryAllowList,
+  tokenForRepositoryUrl,
+} from '@slipway/plugin-slipway-node';
+import type Docker from 'dockerode';
+import { DeployConfig } from './config';
+import {
+  ACTIVE_STATUSES,
+  AppRecord,
+  DeploymentRecord,
+  DeployStore,
+} from './DeployStore';
+import { DeployEvents } from './events';
+import { pruneImages } from './images';
+import { DeploymentLogWriter, DeploymentSignals } from './logs';
+import { containerLabels, containerNameFor, imageTagFor } from './names';
+import { buildImage } from './steps/build';
+import { waitUntilHealthy } from './steps/health';
+import { httpHealthcheck, removeContainer, startContainer } from './steps/run';
+import { fetchSource, removeSource } from './steps/source';
+import { switchTraffic } from './steps/switch';
+
+/** Everything the pipeline talks to. */
+export interface PipelineDeps {
+  store: DeployStore;
+  docker: Docker;
+  dockerEndpoint: string;
+  deployConfig: DeployConfig;
+  rootConfig: Config;
+  allowList: RepositoryAllowList;
+  events: DeployEvents;
+  signals: DeploymentSignals;
+  logger: LoggerService;
+}
+
+/** Why a pipeline was aborted from outside. */
+export type AbortReason = 'cancel' | 'shutdown';
+
+const ENGINE_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+/** An error message that names the engine when the engine was the problem. */
+export function describeError(error: unknown, dockerEndpoint: string): string {
+  const code = (error as { code?: string })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code && ENGINE_ERRORS.has(code) && !/git /.test(message)) {
+    return `the Docker engine at ${dockerEndpoint} is not reachable (${code}); start it or fix slipway.deploy.docker`;
+  }
+  const json = (error as { json?: { message?: string } })?.json;
+  return (json?.message ?? message).trim();
+}
+
+const PING_TIMEOUT_MS = 5000;
+
+async function pingEngine(docker: Docker, endpoint: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' }),
+            ),
+          PING_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    throw new Error(describeError(error, endpoint));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs one claimed deployment through source → build → run → health →
+ * switch. Any failure leaves the previous deployment serving: the new
+ * container and image are removed and the deployment is `failed` (or
+ * `cancelled`) with the step and the reason.
+ */
+export async function runPipeline(
+  deps: PipelineDeps,
+  claimed: DeploymentRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  const { store, docker, deployConfig: cfg, events } = deps;
+  const id = claimed.id;
+  const config = claimed.config;
+  const app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'> =
+    (await store.getApp(claimed.app)) ?? {
+      name: claimed.app,
+      repoUrl: config.repoUrl,
+    };
+  const logs = new DeploymentLogWriter(
+    store,
+    deps.signals,
+    id,
+    Object.values(config.secretEnv ?? {}),
+  );
+  let deployment: DeploymentRecord = claimed;
+  let step: DeploymentStatus = 'cloning';
+  let stepName = 'source';
+  let sourceDir: string | undefined;
+  let containerName: string | undefined;
+  const isRollback = Boolean(claimed.rollbackOf && claimed.imageTag);
+  let builtImage: string | undefined;
+  const log = (line: string) => logs.write(stepName, line);
+
+  /** Moves to the next status; a false result means someone else ended it. */
+  const advance = async (
+    to: DeploymentStatus,
+    name: string,
+    fields: Parameters<DeployStore['transition']>[3] = {},
+  ) => {
+    if (signal.aborted) throw signal.reason;
+    const moved = await store.transition(id, [step], to, fields);
+    if (!moved) throw new Error('the deployment was ended by someone else');
+    deployment = { ...deployment, ...fields, status: to };
+    step = to;
+    stepName = name;
+    deps.signals.notify(id);
+    await events.statusChanged(app, deployment, to, fields);
+  };
+
+  await events.statusChanged(app, deployment, 'cloning');
+  try {
+    stepName = 'engine';
+    await pingEngine(docker, deps.dockerEndpoint);
+    let imageTag: string;
+    if (isRollback) {
+      imageTag = claimed.imageTag!;
+      stepName = 'source';
+      log(
+        `Rollback of deployment ${claimed.rollbackOf}: reusing image ${imageTag}, no rebuild`,
+      );
+      await docker
+        .getImage(imageTag)
+        .inspect()
+        .catch(() => {
+          throw new Error(
+            `the image ${imageTag} is gone (only the newest slipway.deploy.keepImages images are kept); deploy the ref again instead`,
+          );
+        });
+      await advance('building', 'build', { imageTag });
+      log('Skipped: the image already exists');
+    } else {
+      stepName = 'source';
+      deps.allowList.assertAllowed(config.repoUrl, 'deploy an app');
+      const token = await tokenForRepositoryUrl(
+        deps.rootConfig,
+        config.repoUrl,
+      );
+      const source = await fetchSource({
+        repoUrl: config.repoUrl,
+        ref: claimed.ref,
+        workDir: cfg.workDir,
+        token,
+        log,
+        signal,
+      });
+      sourceDir = source.dir;
+      imageTag = imageTagFor(claimed.app, id);
+      await advance('building', 'build', {
+        commitSha: source.commitSha,
+        imageTag,
+      });
+      builtImage = imageTag;
+      await buildImage({
+        docker,
+        sourceDir: source.dir,
+        contextPath: config.contextPath,
+        dockerfilePath: config.dockerfilePath,
+        tag: imageTag,
+        labels: { 'slipway.app': claimed.app, 'slipway.deployment': id },
+        limits: cfg.build,
+        log,
+        signal,
+      });
+      await removeSource(sourceDir);
+      sourceDir = undefined;
+    }
+
+    await advance('starting', 'run');
+    const image = await docker.getImage(imageTag).inspect();
+    const healthPath =
+      config.healthCheck?.path ??
+      (image.Config?.Healthcheck?.Test?.length ? undefined : '/');
+    containerName = containerNameFor(claimed.app, id);
+    const started = await startContainer({
+      docker,
+      image: imageTag,
+      name: containerName,
+      port: config.port,
+      env: { ...config.env, ...config.secretEnv },
+      labels: containerLabels({
+        app: claimed.app,
+        deploymentId: id,
+        port: config.port,
+        baseDomain: cfg.baseDomain,
+      }),
+      resources: config.resources ?? {},
+      publishHost: cfg.publishHost,
+      healthcheck:
+        healthPath === undefined
+          ? undefined
+          : httpHealthcheck(
+              config.port,
+              healthPath,
+              (config.healthCheck?.intervalSeconds ?? 0) * 1000 ||
+                cfg.dockerHealthIntervalMs,
+            ),
+      signal,
+    });
+    await store.setFields(id, {
+      containerId: started.containerId,
+      url: started.url,
+    });
+    log(`Started ${containerName}, published at ${started.url}`);
+
+    await advance('health_checking', 'health', {
+      containerId: started.containerId,
+      url: started.url,
+    });
+    await waitUntilHealthy({
+      docker,
+      containerId: started.containerId,
+      url: started.url,
+      path: config.healthCheck?.path ?? healthPath,
+      timeoutSeconds: config.healthCheck?.timeoutSeconds ?? 60,
+      intervalMs: 100,
+      log,
+      signal,
+    });
+
+    stepName = 'switch';
+    if (signal.aborted) throw signal.reason;
+    const { switched } = await switchTraffic({
+      store,
+      docker,
+      app: claimed.app,
+      deploymentId: id,
+      drainSeconds: cfg.drainSeconds,
+      stopTimeoutSeconds: cfg.stopTimeoutSeconds,
+      log,
+      // Events go out before the drain so the feed shows the switch at once.
+      onSwitched: async prev => {
+        // From here on the new container serves: no failure may remove it.
+        containerName = undefined;
+        builtImage = undefined;
+        deployment = { ...deployment, status: 'running' };
+        deps.signals.notify(id);
+        await events.statusChanged(app, deployment, 'running');
+        if (prev) await events.statusChanged(app, prev, 'superseded');
+      },
+    });
+    if (!switched) throw new Error('the deployment was ended by someone else');
+    stepName = 'cleanup';
+    const removed = await pruneImages({
+      docker,
+      store,
+      app: claimed.app,
+      keep: cfg.keepImages,
+    }).catch(() => []);
+    if (removed.length) log(`Removed old images: ${removed.join(', ')}`);
+    await logs.flush();
+    deps.signals.notify(id);
+  } catch (error) {
+    const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
+    const finalStatus: DeploymentStatus =
+      reason === 'cancel' ? 'cancelled' : 'failed';
+    const message =
+      reason === 'cancel'
+        ? `Cancelled during ${stepName}.`
+        : reason === 'shutdown'
+        ? `The backend stopped during ${stepName}; deploy again.`
+        : `${stepName} failed: ${describeError(error, deps.dockerEndpoint)}`;
+    log(message);
+    if (containerName) {
+      await removeContainer(docker, containerName, 2).catch(() => {});
+    }
+    if (builtImage && !isRollback) {
+      await docker
+        .getImage(builtImage)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+    await removeSource(sourceDir);
+    // A deployment that already switched is serving: never mark it failed.
+    const ended = await store.transition(id, ACTIVE_STATUSES, finalStatus, {
+      error: message,
+    });
+    await logs.flush();
+    deps.signals.notify(id);
+    if (ended) {
+      await events.statusChanged(app, deployment, finalStatus, {
+        error: message,
+      });
+    }
+    deps.logger.info(`Deployment ${id} of ${claimed.app}: ${message}`);
+  }
+}

@@ -1,0 +1,243 @@
+import {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  FINISHED_DEPLOYMENT_STATUSES,
+  slipwayAppCreatePermission,
+  slipwayAppDeletePermission,
+  slipwayAppUpdatePermission,
+  slipwayCancelPermission,
+  slipwayDeployPermission,
+  slipwayRollbackPermission,
+} from '@slipway/plugin-slipway-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { DeployEngine } from './DeployEngine';
+import { AppInput, toPublicApp, toPublicDeployment } from './DeployStore';
+import { DeploymentSignals } from './logs';
+import { parseAppInput } from './validation';
+
+/** What the deploy routes need. */
+export interface DeployRouterOptions {
+  engine: DeployEngine;
+  signals: DeploymentSignals;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+}
+
+const HEARTBEAT_MS = 15_000;
+// A follower never outlives a sane build; the client reconnects with
+// Last-Event-ID if it needs more.
+const MAX_FOLLOW_MS = 2 * 60 * 60 * 1000;
+
+function limitOf(req: Request, fallback: number, max: number): number {
+  const raw = req.query.limit;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new InputError(`limit must be an integer from 1 to ${max}.`);
+  }
+  return n;
+}
+
+function cursorOf(req: Request): string | undefined {
+  const raw = req.query.cursor;
+  return typeof raw === 'string' && raw ? raw : undefined;
+}
+
+/**
+ * Routes of the deploy engine (`/apps`, `/deployments`). Reading is open to
+ * any signed-in user or service; every change checks its permission.
+ */
+export function createDeployRouter(
+  options: DeployRouterOptions,
+): express.Router {
+  const { engine, signals, httpAuth, permissions } = options;
+  const store = engine.store;
+  const router = Router();
+  // Own JSON parser: the plugin installs none globally (the webhook needs
+  // the raw body).
+  router.use(express.json({ limit: '1mb' }));
+
+  const authorize = async (req: Request, permission: BasicPermission) => {
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You lack the permission ${permission.name}; ask an administrator to grant it.`,
+      );
+    }
+  };
+
+  const appResponse = async (name: string) => {
+    const app = await store.requireApp(name);
+    const current = app.currentDeploymentId
+      ? await store.getDeployment(app.currentDeploymentId)
+      : undefined;
+    return toPublicApp(app, current);
+  };
+
+  router.post('/apps', async (req, res) => {
+    await authorize(req, slipwayAppCreatePermission);
+    const input = parseAppInput(req.body, 'create') as AppInput;
+    const { app, deployment } = await engine.createApp(input);
+    res.status(201).json({
+      app: toPublicApp(app),
+      deployment: toPublicDeployment(deployment),
+    });
+  });
+
+  router.get('/apps', async (req, res) => {
+    const page = await store.listApps({
+      limit: limitOf(req, 50, 500),
+      cursor: cursorOf(req),
+    });
+    const items = await Promise.all(page.items.map(a => appResponse(a.name)));
+    res.json({ items, nextCursor: page.nextCursor });
+  });
+
+  router.get('/apps/:name', async (req, res) => {
+    res.json(await appResponse(req.params.name));
+  });
+
+  router.patch('/apps/:name', async (req, res) => {
+    await authorize(req, slipwayAppUpdatePermission);
+    const patch = parseAppInput(req.body, 'update');
+    await engine.updateApp(req.params.name, patch);
+    res.json(await appResponse(req.params.name));
+  });
+
+  router.delete('/apps/:name', async (req, res) => {
+    await authorize(req, slipwayAppDeletePermission);
+    await engine.deleteApp(req.params.name);
+    res.status(204).end();
+  });
+
+  router.post('/apps/:name/deployments', async (req, res) => {
+    await authorize(req, slipwayDeployPermission);
+    const ref = req.body?.ref;
+    if (ref !== undefined && typeof ref !== 'string') {
+      throw new InputError('ref must be a branch, tag or commit sha string.');
+    }
+    const deployment = await engine.deploy(req.params.name, {
+      ref,
+      trigger: 'manual',
+    });
+    res.status(202).json(toPublicDeployment(deployment));
+  });
+
+  router.get('/apps/:name/deployments', async (req, res) => {
+    await store.requireApp(req.params.name);
+    const page = await store.listDeployments({
+      app: req.params.name,
+      limit: limitOf(req, 50, 500),
+      cursor: cursorOf(req),
+    });
+    res.json({
+      items: page.items.map(toPublicDeployment),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  router.post('/apps/:name/rollback', async (req, res) => {
+    await authorize(req, slipwayRollbackPermission);
+    const to = req.body?.toDeploymentId;
+    if (to !== undefined && !/^\d+$/.test(String(to))) {
+      throw new InputError('toDeploymentId must be a deployment id.');
+    }
+    const deployment = await engine.rollback(
+      req.params.name,
+      to === undefined ? undefined : String(to),
+    );
+    res.status(202).json(toPublicDeployment(deployment));
+  });
+
+  router.get('/deployments/:id', async (req, res) => {
+    res.json(toPublicDeployment(await store.requireDeployment(req.params.id)));
+  });
+
+  router.post('/deployments/:id/cancel', async (req, res) => {
+    await authorize(req, slipwayCancelPermission);
+    const deployment = await engine.cancel(req.params.id);
+    res.status(202).json(toPublicDeployment(deployment));
+  });
+
+  router.get('/deployments/:id/logs', async (req, res) => {
+    const id = req.params.id;
+    await store.requireDeployment(id);
+    if (req.query.follow !== 'true') {
+      const limit = limitOf(req, 1000, 5000);
+      const items = await store.readLogs(id, {
+        afterId: cursorOf(req),
+        limit,
+      });
+      res.json({
+        items,
+        nextCursor:
+          items.length === limit ? items[items.length - 1].id : undefined,
+      });
+      return;
+    }
+
+    const lastEventId =
+      req.get('last-event-id') ??
+      (typeof req.query.lastEventId === 'string'
+        ? req.query.lastEventId
+        : undefined);
+    let afterId =
+      lastEventId && /^\d+$/.test(lastEventId) ? lastEventId : undefined;
+    res.status(200);
+    res.setHeader('content-type', 'text/event-stream');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('connection', 'keep-alive');
+    res.flushHeaders();
+    const closed = new AbortController();
+    req.on('close', () => closed.abort());
+    const heartbeat = setInterval(
+      () => res.write(': heartbeat\n\n'),
+      HEARTBEAT_MS,
+    );
+    const until = Date.now() + MAX_FOLLOW_MS;
+    try {
+      while (!closed.signal.aborted && Date.now() < until) {
+        // Read the status before the lines: a line stored after this read
+        // is still picked up by the next round.
+        const deployment = await store.requireDeployment(id);
+        const lines = await store.readLogs(id, { afterId, limit: 500 });
+        for (const line of lines) {
+          res.write(
+            `id: ${line.id}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`,
+          );
+          afterId = line.id;
+        }
+        if (
+          lines.length === 0 &&
+          FINISHED_DEPLOYMENT_STATUSES.includes(deployment.status)
+        ) {
+          res.write(
+            `event: end\ndata: ${JSON.stringify(
+              toPublicDeployment(deployment),
+            )}\n\n`,
+          );
+          break;
+        }
+        if (lines.length < 500) {
+          await signals.wait(id, 1000, closed.signal);
+        }
+      }
+    } finally {
+      clearInterval(heartbeat);
+      res.end();
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,106 @@
+import type Docker from 'dockerode';
+
+/** Options of {@link waitUntilHealthy}. */
+export interface WaitHealthyOptions {
+  docker: Docker;
+  containerId: string;
+  /** Published address of the container, e.g. http://127.0.0.1:49153. */
+  url: string;
+  /** HTTP path to check; undefined when only the image's HEALTHCHECK counts. */
+  path?: string;
+  timeoutSeconds: number;
+  intervalMs: number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * Step 4 — health: the container must answer 2xx on the path through its
+ * published port AND, when it has a Docker HEALTHCHECK, be `healthy` in the
+ * engine (that is what Traefik routes by). Fails on timeout, on an exited
+ * container, or on `unhealthy`.
+ */
+export async function waitUntilHealthy(
+  options: WaitHealthyOptions,
+): Promise<void> {
+  const { docker, log, signal } = options;
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  const container = docker.getContainer(options.containerId);
+  let httpOk = options.path === undefined;
+  let lastProblem = 'no check completed yet';
+  let attempts = 0;
+  // Bounded by the deadline; the count bound guards against a clock jump.
+  while (attempts++ < 100_000) {
+    if (signal.aborted) throw new Error('The health check was aborted');
+    const info = await container.inspect();
+    if (!info.State.Running) {
+      throw new Error(
+        `the container exited with code ${
+          info.State.ExitCode
+        } before it became healthy; see its logs with docker logs ${info.Name.replace(
+          /^\//,
+          '',
+        )}`,
+      );
+    }
+    if (!httpOk && options.path !== undefined) {
+      try {
+        const response = await fetch(`${options.url}${options.path}`, {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]),
+          redirect: 'manual',
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.status >= 200 && response.status < 300) {
+          httpOk = true;
+          log(`GET ${options.path} answered ${response.status}`);
+        } else {
+          lastProblem = `GET ${options.path} answered ${response.status}`;
+        }
+      } catch (error) {
+        lastProblem = `GET ${options.path} failed: ${(error as Error).message}`;
+      }
+    }
+    const health = info.State.Health?.Status;
+    if (health === 'unhealthy') {
+      const last = info.State.Health?.Log?.slice(-1)[0];
+      throw new Error(
+        `Docker reports the container unhealthy${
+          last
+            ? ` (exit ${last.ExitCode}: ${last.Output.trim().slice(0, 200)})`
+            : ''
+        }`,
+      );
+    }
+    const dockerOk = health === undefined || health === 'healthy';
+    if (httpOk && dockerOk) {
+      log(
+        health
+          ? 'Healthy (HTTP check and Docker HEALTHCHECK)'
+          : 'Healthy (HTTP check)',
+      );
+      return;
+    }
+    if (httpOk && !dockerOk) lastProblem = `Docker health is "${health}"`;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `not healthy within ${options.timeoutSeconds} s: ${lastProblem}`,
+      );
+    }
+    await sleep(options.intervalMs, signal);
+  }
+  throw new Error('the health check gave up after too many attempts');
+}

@@ -1,0 +1,68 @@
+import { runGit, validateGitRef } from '@slipway/plugin-slipway-node';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+const SHA = /^[0-9a-f]{7,40}$/i;
+
+/** Options of {@link fetchSource}. */
+export interface FetchSourceOptions {
+  repoUrl: string;
+  /** Branch, tag or commit sha; the remote's default branch when absent. */
+  ref?: string;
+  /** Parent directory for the checkout. */
+  workDir: string;
+  token?: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Step 1 — source: a shallow checkout of exactly one ref. The caller checks
+ * the URL against `slipway.allowedRepositories` first; the token reaches git
+ * only through its environment (see runGit).
+ */
+export async function fetchSource(
+  options: FetchSourceOptions,
+): Promise<{ dir: string; commitSha: string }> {
+  const { repoUrl, ref, token, log, signal } = options;
+  if (ref !== undefined) validateGitRef(ref);
+  await fs.mkdir(options.workDir, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(options.workDir, 'slipway-src-'));
+  const git = (args: string[]) =>
+    runGit({ args, cwd: dir, token, onLine: log, signal });
+
+  // init + fetch of one ref works for branches, tags and shas alike and
+  // never puts the URL's position in argv where an option could be.
+  await git(['init', '--quiet', '.']);
+  await git(['remote', 'add', 'origin', '--', repoUrl]);
+  const target = ref ?? 'HEAD';
+  log(`Fetching ${target} from ${repoUrl.replace(/\/\/[^/@]*@/, '//')}`);
+  try {
+    await git(['fetch', '--depth', '1', '--no-tags', 'origin', '--', target]);
+  } catch (error) {
+    if (!ref || !SHA.test(ref)) throw error;
+    // Some servers refuse a shallow fetch of an unadvertised sha (and short
+    // shas never resolve remotely): fall back to the full history.
+    log(`Shallow fetch of ${ref} refused; fetching the full history`);
+    await git(['fetch', '--no-tags', 'origin']);
+    const full = (
+      await git([
+        'rev-parse',
+        '--verify',
+        '--end-of-options',
+        `${ref}^{commit}`,
+      ])
+    ).trim();
+    await git(['checkout', '--quiet', '--detach', full]);
+    return { dir, commitSha: full };
+  }
+  await git(['checkout', '--quiet', '--detach', 'FETCH_HEAD']);
+  const commitSha = (await git(['rev-parse', 'HEAD'])).trim();
+  log(`Checked out ${commitSha}`);
+  return { dir, commitSha };
+}
+
+/** Removes a checkout; never throws. */
+export async function removeSource(dir: string | undefined): Promise<void> {
+  if (dir) await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+}

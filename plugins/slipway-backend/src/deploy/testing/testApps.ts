@@ -1,0 +1,275 @@
+/*
+ * Test helpers of the deploy engine: small git repositories whose image is
+ * built FROM scratch with busybox, a backend started per test, and cleanup of
+ * everything Docker-side a test created.
+ */
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { slipwayPlugin } from '../../plugin';
+
+export const docker = new Docker({
+  socketPath: process.env.DOCKER_HOST?.startsWith('unix://')
+    ? process.env.DOCKER_HOST.slice(7)
+    : '/var/run/docker.sock',
+});
+
+/** A unique app name prefix per test run, so cleanup never touches others. */
+export const RUN = `t${Math.random().toString(36).slice(2, 7)}`;
+
+const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find(p =>
+  fs.existsSync(p),
+);
+
+function git(cwd: string, ...args: string[]) {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Slipway Test',
+      GIT_AUTHOR_EMAIL: 'test@example.com',
+      GIT_COMMITTER_NAME: 'Slipway Test',
+      GIT_COMMITTER_EMAIL: 'test@example.com',
+    },
+  }).trim();
+}
+
+/** Options of one app version. */
+export interface VersionOptions {
+  /** Body of GET / */
+  body: string;
+  /** Whether /healthz exists (answers 200). */
+  healthy?: boolean;
+  /** Seconds a RUN step sleeps during the build. */
+  buildSleepSeconds?: number;
+}
+
+/** A git repository with a busybox httpd app, served as file://. */
+export class TestRepo {
+  readonly dir: string;
+
+  constructor() {
+    if (!BUSYBOX) throw new Error('busybox-static is required for these tests');
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-repo-'));
+    git(this.dir, 'init', '--quiet', '--initial-branch=main', '.');
+    fs.copyFileSync(BUSYBOX, path.join(this.dir, 'busybox'));
+  }
+
+  get url(): string {
+    return `file://${this.dir}`;
+  }
+
+  /** Writes a version and commits it; returns the commit sha. */
+  commit(version: VersionOptions): string {
+    const sleep = version.buildSleepSeconds
+      ? `RUN ["/bin/sleep", "${version.buildSleepSeconds}"]\n`
+      : '';
+    fs.writeFileSync(
+      path.join(this.dir, 'Dockerfile'),
+      `FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+${sleep}COPY www /www
+EXPOSE 8080
+CMD ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
+`,
+    );
+    const www = path.join(this.dir, 'www');
+    fs.rmSync(www, { recursive: true, force: true });
+    fs.mkdirSync(www);
+    fs.writeFileSync(path.join(www, 'index.html'), version.body);
+    if (version.healthy !== false) {
+      fs.writeFileSync(path.join(www, 'healthz'), 'ok');
+    }
+    git(this.dir, 'add', '-A');
+    git(this.dir, 'commit', '--quiet', '--allow-empty', '-m', version.body);
+    return git(this.dir, 'rev-parse', 'HEAD');
+  }
+
+  branch(name: string) {
+    git(this.dir, 'checkout', '--quiet', '-B', name);
+  }
+
+  remove() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Deploy config that keeps tests fast. */
+export function testConfig(overrides: Record<string, unknown> = {}) {
+  return {
+    slipway: {
+      allowedRepositories: ['file://'],
+      deploy: {
+        drainSeconds: 1,
+        stopTimeoutSeconds: 2,
+        pollIntervalMs: 1000,
+        staleAfterMs: 3000,
+        keepImages: 5,
+        dockerHealthIntervalMs: 500,
+        ...overrides,
+      },
+    },
+  };
+}
+
+/** Starts the plugin in a test backend on the given database. */
+export async function startBackend(
+  knex: Knex,
+  config: Record<string, unknown> = testConfig(),
+  extraFeatures: any[] = [],
+) {
+  return startTestBackend({
+    features: [
+      slipwayPlugin,
+      mockServices.database.factory({ knex }),
+      mockServices.rootConfig.factory({ data: config }),
+      ...extraFeatures,
+    ],
+  });
+}
+
+type Server = Parameters<typeof request>[0];
+
+/** Polls a deployment until `until` says so, or fails after `timeoutMs`. */
+export async function waitForDeployment(
+  server: Server,
+  id: string,
+  until: (status: string) => boolean,
+  timeoutMs = 90_000,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    const response = await request(server).get(
+      `/api/slipway/deployments/${id}`,
+    );
+    last = response.body;
+    if (response.status === 200 && until(last.status)) return last;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(
+    `Deployment ${id} did not reach the expected status in ${timeoutMs} ms; last: ${JSON.stringify(
+      last,
+    )}`,
+  );
+}
+
+/** Fetches a URL's body, or throws. */
+export async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.text();
+}
+
+/** Containers of an app (any state), by the slipway.app label. */
+export async function containersOf(app: string) {
+  return docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`slipway.app=${app}`] }),
+  });
+}
+
+/** Image tags of an app, by the slipway.app label. */
+export async function imageTagsOf(app: string): Promise<string[]> {
+  const images = await docker.listImages({
+    filters: JSON.stringify({ label: [`slipway.app=${app}`] }),
+  });
+  return images
+    .flatMap(i => i.RepoTags ?? [])
+    .filter(t => t !== '<none>:<none>');
+}
+
+/**
+ * Keeps asking the API for the app's URL and requesting it, and samples the
+ * engine for a running, healthy container of the app, until stopped.
+ */
+export function startProbe(server: Server, app: string) {
+  let stopped = false;
+  const result = {
+    requests: 0,
+    failures: [] as string[],
+    dockerSamples: 0,
+    dockerGaps: 0,
+    bodies: new Set<string>(),
+  };
+  const started = Date.now();
+  const httpLoop = (async () => {
+    // Bounded in count and time.
+    while (
+      !stopped &&
+      result.requests < 20000 &&
+      Date.now() - started < 180_000
+    ) {
+      result.requests++;
+      try {
+        const response = await request(server).get(`/api/slipway/apps/${app}`);
+        const url = response.body.url;
+        if (!url) throw new Error('no url');
+        result.bodies.add(await fetchText(url));
+      } catch (error) {
+        result.failures.push((error as Error).message);
+      }
+      await new Promise(r => setTimeout(r, 20));
+    }
+  })();
+  const dockerLoop = (async () => {
+    while (
+      !stopped &&
+      result.dockerSamples < 5000 &&
+      Date.now() - started < 180_000
+    ) {
+      result.dockerSamples++;
+      const healthy = await docker.listContainers({
+        filters: JSON.stringify({
+          label: [`slipway.app=${app}`, 'traefik.enable=true'],
+          status: ['running'],
+          health: ['healthy'],
+        }),
+      });
+      if (healthy.length === 0) result.dockerGaps++;
+      await new Promise(r => setTimeout(r, 50));
+    }
+  })();
+  return {
+    result,
+    async stop() {
+      stopped = true;
+      await Promise.all([httpLoop, dockerLoop]);
+      return result;
+    },
+  };
+}
+
+/** Removes every container and image of this test run. */
+export async function cleanupDocker(prefix = RUN) {
+  const containers = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: ['slipway.app'] }),
+  });
+  for (const c of containers) {
+    if (c.Labels['slipway.app']?.startsWith(prefix)) {
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+  }
+  const images = await docker.listImages({
+    filters: JSON.stringify({ label: ['slipway.app'] }),
+  });
+  for (const image of images) {
+    if (image.Labels?.['slipway.app']?.startsWith(prefix)) {
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+  }
+}
