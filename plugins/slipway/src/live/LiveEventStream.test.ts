@@ -1,4 +1,4 @@
-import { FakeSlipwayApi, makeEvent } from '../testUtils/FakeSlipwayApi';
+import { FakeSlipwayApi, makeEvent } from '../__testUtils__/FakeSlipwayApi';
 import {
   compareEventIds,
   ConnectionState,

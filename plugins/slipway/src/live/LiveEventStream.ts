@@ -54,6 +54,7 @@ export class LiveEventStream {
   #wake: (() => void) | undefined;
   #pending: OasisEvent[] = [];
   #flushScheduled = false;
+  #attempts = 0;
 
   constructor(
     private readonly api: SlipwayApi,
@@ -81,12 +82,12 @@ export class LiveEventStream {
   }
 
   async #run(): Promise<void> {
-    let attempts = 0;
+    this.#attempts = 0;
     while (!this.#stopped) {
       this.#controller = new AbortController();
       this.options.onState({
-        status: attempts === 0 ? 'connecting' : 'reconnecting',
-        attempts,
+        status: this.#attempts === 0 ? 'connecting' : 'reconnecting',
+        attempts: this.#attempts,
       });
       let error: Error | undefined;
       try {
@@ -94,7 +95,7 @@ export class LiveEventStream {
           lastEventId: this.#lastEventId,
           signal: this.#controller.signal,
           onOpen: () => {
-            attempts = 0;
+            this.#attempts = 0;
             this.options.onState({ status: 'live', attempts: 0 });
           },
           onEvent: event => this.#receive(event),
@@ -105,7 +106,8 @@ export class LiveEventStream {
         error = e instanceof Error ? e : new Error(String(e));
       }
       if (this.#stopped) break;
-      attempts += 1;
+      this.#attempts += 1;
+      const attempts = this.#attempts;
       const min = this.options.minRetryMs ?? 1000;
       const max = this.options.maxRetryMs ?? 30000;
       const retryInMs = Math.min(max, min * 2 ** Math.min(attempts - 1, 10));

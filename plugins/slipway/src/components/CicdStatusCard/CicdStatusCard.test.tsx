@@ -14,7 +14,7 @@ import {
 import { entityCicdStatusCard } from '../../alpha';
 import { slipwayApiRef } from '../../api';
 import { EntityCicdStatusCard } from '../../plugin';
-import { FakeSlipwayApi, makeEvent } from '../../testUtils/FakeSlipwayApi';
+import { FakeSlipwayApi, makeEvent } from '../../__testUtils__/FakeSlipwayApi';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

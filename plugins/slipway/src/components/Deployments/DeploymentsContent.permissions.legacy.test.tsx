@@ -9,7 +9,7 @@ import {
   denyingPermissionApi,
   deploymentsApi,
   expectNoDeploymentActions,
-} from '../../testUtils/deploymentFixtures';
+} from '../../__testUtils__/deploymentFixtures';
 
 // Own file: usePermission caches answers per module instance.
 describe('deployment actions for users without the permission (legacy app system)', () => {

@@ -1,4 +1,5 @@
 import { renderTestApp } from '@backstage/frontend-test-utils';
+import { screen } from '@testing-library/react';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { entityDeploymentsContent } from '../../alpha';
@@ -8,7 +9,7 @@ import {
   denyingPermissionApi,
   deploymentsApi,
   expectNoDeploymentActions,
-} from '../../testUtils/deploymentFixtures';
+} from '../../__testUtils__/deploymentFixtures';
 
 // Kept in its own file: usePermission caches answers per module instance, so
 // a user who may not deploy must not share a module with one who may.
@@ -27,5 +28,6 @@ describe('deployment actions for users without the permission (new frontend syst
       ],
     });
     await expectNoDeploymentActions(permissions.requested);
+    expect(screen.getAllByTestId('deployment-row')).toHaveLength(3);
   });
 });

@@ -14,11 +14,11 @@ import {
 import { entityDeploymentsContent } from '../../alpha';
 import { slipwayApiRef } from '../../api';
 import { EntityDeploymentsContent } from '../../plugin';
-import { FakeSlipwayApi, makeEvent } from '../../testUtils/FakeSlipwayApi';
+import { FakeSlipwayApi, makeEvent } from '../../__testUtils__/FakeSlipwayApi';
 import {
   appEntity as entity,
   deploymentsApi,
-} from '../../testUtils/deploymentFixtures';
+} from '../../__testUtils__/deploymentFixtures';
 
 function renderTab(api: FakeSlipwayApi, allow: boolean) {
   return renderTestApp({

@@ -43,12 +43,9 @@ const useStyles = makeStyles(theme => ({
 
 function factsOf(event: OasisEvent): string {
   const meta = event.meta ?? {};
-  const workflow =
-    typeof meta.workflowName === 'string'
-      ? meta.workflowName
-      : typeof meta.workflow === 'string'
-      ? meta.workflow
-      : undefined;
+  let workflow: string | undefined;
+  if (typeof meta.workflowName === 'string') workflow = meta.workflowName;
+  else if (typeof meta.workflow === 'string') workflow = meta.workflow;
   return [
     event.kind,
     event.module,
@@ -62,7 +59,7 @@ function factsOf(event: OasisEvent): string {
 }
 
 /** One event: status, title (linked), the facts users filter on, and time. */
-export const EventRow = memo(function EventRow(props: {
+export const EventRow = memo(function EventRowView(props: {
   event: OasisEvent;
   style?: CSSProperties;
 }) {
@@ -101,7 +98,7 @@ export const EventRow = memo(function EventRow(props: {
   );
 });
 
-const Row = memo(function Row({
+const Row = memo(function VirtualRow({
   index,
   style,
   data,

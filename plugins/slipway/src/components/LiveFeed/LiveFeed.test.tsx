@@ -1,7 +1,7 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { slipwayApiRef } from '../../api';
-import { FakeSlipwayApi, makeEvent } from '../../testUtils/FakeSlipwayApi';
+import { FakeSlipwayApi, makeEvent } from '../../__testUtils__/FakeSlipwayApi';
 import { LiveFeed } from './LiveFeed';
 
 function renderedIds(): string[] {
