@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 
-const port = Number(process.env.PORT ?? ${{ values.port or 3000 }});
+const port = Number(process.env.PORT ?? '${{ values.port or 3000 }}');
+const service = '${{ values.name }}';
 const startedAt = new Date();
 
 /** Routes of ${{ values.name }}. Kept dependency-free on purpose. */
@@ -10,16 +11,20 @@ export async function handle(req, res) {
   if (url.pathname === '/health') {
     return json(res, 200, {
       status: 'ok',
-      service: '${{ values.name }}',
+      service,
       uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     });
   }
   if (url.pathname === '/') {
-    const html = await readFile(new URL('../public/index.html', import.meta.url));
+    const html = await readFile(
+      new URL('../public/index.html', import.meta.url),
+    );
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     return res.end(html);
   }
-  return json(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
+  return json(res, 404, {
+    error: `No route for ${req.method} ${url.pathname}`,
+  });
 }
 
 function json(res, status, body) {
@@ -34,7 +39,7 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
       json(res, 500, { error: 'internal error' });
     });
   });
-  server.listen(port, () => console.log(`${{ values.name }} listening on :${port}`));
+  server.listen(port, () => console.log(`${service} listening on :${port}`));
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
