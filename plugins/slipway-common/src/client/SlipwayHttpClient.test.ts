@@ -173,23 +173,29 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
     });
   });
 
-  it('follows deployment logs as SSE and reports status changes', async () => {
+  it('follows deployment logs as SSE and reports the final status', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(
-        'event: log\ndata: {"line":"Step 1/3 : FROM scratch","stream":"stdout"}\n\n',
+        'id: 1\nevent: log\ndata: {"id":"1","step":"build","line":"Step 1/3 : FROM scratch","createdAt":"2026-11-24T10:00:00Z"}\n\n',
       );
+      res.write(': heartbeat\n\n');
       res.write('event: log\ndata: plain text line\n\n');
-      res.end('event: status\ndata: {"status":"running"}\n\n');
+      res.end(
+        'event: end\ndata: {"id":"d1","app":"shop","status":"running"}\n\n',
+      );
     };
-    const lines: string[] = [];
+    const lines: Array<{ line: string; step?: string }> = [];
     const statuses: string[] = [];
     await client().readDeploymentLogs('d1', {
       follow: true,
-      onLines: l => lines.push(...l.map(x => x.line)),
+      onLines: l => lines.push(...l.map(x => ({ line: x.line, step: x.step }))),
       onStatus: s => statuses.push(s),
     });
-    expect(lines).toEqual(['Step 1/3 : FROM scratch', 'plain text line']);
+    expect(lines).toEqual([
+      { line: 'Step 1/3 : FROM scratch', step: 'build' },
+      { line: 'plain text line', step: undefined },
+    ]);
     expect(statuses).toEqual(['running']);
     expect(requests[0].url).toBe(
       '/api/slipway/deployments/d1/logs?follow=true',

@@ -55,6 +55,7 @@ function toLogLines(value: unknown): DeploymentLogLine[] {
       return [
         {
           line: text.replace(/\n$/, ''),
+          step: typeof record.step === 'string' ? record.step : undefined,
           stream: typeof record.stream === 'string' ? record.stream : undefined,
           createdAt:
             typeof record.createdAt === 'string' ? record.createdAt : undefined,

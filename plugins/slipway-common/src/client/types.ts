@@ -75,6 +75,8 @@ export interface CicdStatus {
  */
 export interface DeploymentLogLine {
   line: string;
+  /** Pipeline step that wrote the line (clone, build, run, health, switch). */
+  step?: string;
   stream?: string;
   createdAt?: string;
 }

@@ -39,7 +39,11 @@ export function DeploymentLogs(props: {
         follow,
         signal: controller.signal,
         onLines: batch =>
-          setLines(current => current.concat(batch.map(l => l.line))),
+          setLines(current =>
+            current.concat(
+              batch.map(l => (l.step ? `[${l.step}] ${l.line}` : l.line)),
+            ),
+          ),
         onStatus: status => onStatus?.(status),
       })
       .then(() => {
