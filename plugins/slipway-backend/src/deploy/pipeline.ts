@@ -137,6 +137,7 @@ export async function runPipeline(
   await events.statusChanged(app, deployment, 'cloning');
   try {
     stepName = 'engine';
+    log(`Claimed by backend instance ${claimed.claimedBy}`);
     await pingEngine(docker, deps.dockerEndpoint);
     let imageTag: string;
     if (isRollback) {

@@ -34,7 +34,8 @@ export function httpHealthcheck(
       `wget -q -O /dev/null '${url}' || curl -fsS -o /dev/null '${url}'`,
     ],
     Interval: intervalMs * ms,
-    Timeout: Math.max(intervalMs, 2000) * ms,
+    // A busy host runs the check slowly; a short timeout would flap.
+    Timeout: Math.max(intervalMs * 2, 5000) * ms,
     Retries: 3,
   };
 }

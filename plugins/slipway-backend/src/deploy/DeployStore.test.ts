@@ -1,0 +1,91 @@
+import knexFactory, { Knex } from 'knex';
+import { createTestDatabases } from '@slipway/test-utils';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { DeployStore } from './DeployStore';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+
+const app = (name: string) => ({
+  name,
+  repoUrl: 'file:///srv/repo',
+  contextPath: '.',
+  dockerfilePath: 'Dockerfile',
+  port: 8080,
+  env: {},
+  secretEnv: { TOKEN: 'value' },
+  resources: {},
+});
+
+describe('DeployStore', () => {
+  const extra: Knex[] = [];
+  afterAll(() => Promise.all(extra.map(k => k.destroy())));
+
+  it.each(databases.eachSupportedId())(
+    'claims each deployment once under concurrent claimers, one active per app, within the global limit on %p',
+    async databaseId => {
+      const knexA = await databases.init(databaseId);
+      await applyDatabaseMigrations(knexA);
+      // On PostgreSQL a second pool is a second instance; SQLite is one
+      // process with one writer, so both claimers share the handle.
+      const knexB =
+        databaseId === 'POSTGRES_15'
+          ? knexFactory({
+              client: 'pg',
+              connection: knexA.client.config.connection,
+              pool: { min: 0, max: 10 },
+            })
+          : knexA;
+      if (knexB !== knexA) extra.push(knexB);
+      const a = new DeployStore(knexA);
+      const b = new DeployStore(knexB);
+
+      for (let i = 0; i < 20; i++) {
+        await a.createAppWithDeployment(app(`app-${i}`), { trigger: 'manual' });
+      }
+      // A second pending deployment of app-0 supersedes its first.
+      const { superseded } = await a.queueDeployment('app-0', {
+        trigger: 'manual',
+      });
+      expect(superseded).toHaveLength(1);
+
+      const claims: { instance: string; id: string; app: string }[] = [];
+      const claimer = async (store: DeployStore, instance: string) => {
+        for (let i = 0; i < 40; i++) {
+          const d = await store.claimNext(instance, 15);
+          if (d) claims.push({ instance, id: d.id, app: d.app });
+        }
+      };
+      await Promise.all([
+        claimer(a, 'A'),
+        claimer(b, 'B'),
+        claimer(a, 'A'),
+        claimer(b, 'B'),
+      ]);
+      // The global limit of 15 active deployments held.
+      expect(claims).toHaveLength(15);
+      expect(new Set(claims.map(c => c.id)).size).toBe(15);
+      expect(new Set(claims.map(c => c.app)).size).toBe(15);
+      expect(new Set(claims.map(c => c.instance))).toEqual(new Set(['A', 'B']));
+      const rows = await knexA('deployments').whereIn('status', ['cloning']);
+      expect(rows.every(r => Number(r.claim_count) === 1)).toBe(true);
+
+      // Freeing capacity lets the rest be claimed, still exactly once.
+      await knexA('deployments')
+        .where({ status: 'cloning' })
+        .update({ status: 'running' });
+      const rest: string[] = [];
+      await Promise.all(
+        [a, b].map(async store => {
+          for (let i = 0; i < 20; i++) {
+            const d = await store.claimNext('X', 15);
+            if (d) rest.push(d.id);
+          }
+        }),
+      );
+      expect(rest).toHaveLength(5);
+      expect(new Set([...claims.map(c => c.id), ...rest]).size).toBe(20);
+    },
+  );
+});
