@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { createGithubRepoCreateAction } from './githubRepoCreate';
 import { createTemplateExtractAction } from './templateExtract';
 
 /** Everything the Slipway actions are built from. */
@@ -13,5 +14,8 @@ export interface SlipwayActionsOptions {
 export function createSlipwayActions(
   options: SlipwayActionsOptions,
 ): TemplateAction<any, any, any>[] {
-  return [createTemplateExtractAction(options)];
+  return [
+    createTemplateExtractAction(options),
+    createGithubRepoCreateAction(options),
+  ];
 }
