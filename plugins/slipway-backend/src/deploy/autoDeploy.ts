@@ -39,7 +39,7 @@ export function triggersAutoDeploy(
     return event.status === 'success';
   }
   if (event.kind === 'push') {
-    return autoDeploy.requireGreenCi === false;
+    return autoDeploy.requireGreenCi === false && !event.meta?.deleted;
   }
   return false;
 }

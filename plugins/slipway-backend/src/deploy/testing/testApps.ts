@@ -4,6 +4,7 @@
  * everything Docker-side a test created.
  */
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -53,10 +54,14 @@ export interface VersionOptions {
 /** A git repository with a busybox httpd app, served as file://. */
 export class TestRepo {
   readonly dir: string;
+  private readonly root: string;
 
-  constructor() {
+  /** `slug` ("owner/name") becomes the last two path segments of the URL. */
+  constructor(slug?: string) {
     if (!BUSYBOX) throw new Error('busybox-static is required for these tests');
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-repo-'));
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-test-repo-'));
+    this.dir = slug ? path.join(this.root, ...slug.split('/')) : this.root;
+    fs.mkdirSync(this.dir, { recursive: true });
     git(this.dir, 'init', '--quiet', '--initial-branch=main', '.');
     fs.copyFileSync(BUSYBOX, path.join(this.dir, 'busybox'));
   }
@@ -97,15 +102,20 @@ CMD ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
   }
 
   remove() {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** The webhook secret of test backends. */
+export const WEBHOOK_SECRET = 'deploy-test-webhook-secret';
 
 /** Deploy config that keeps tests fast. */
 export function testConfig(overrides: Record<string, unknown> = {}) {
   return {
     slipway: {
       allowedRepositories: ['file://'],
+      github: { webhookSecrets: [WEBHOOK_SECRET] },
+      cicd: { polling: { enabled: false } },
       deploy: {
         drainSeconds: 1,
         stopTimeoutSeconds: 2,
@@ -130,6 +140,7 @@ export async function startBackend(
       slipwayPlugin,
       mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({ data: config }),
+      catalogServiceMock.factory({ entities: [] }),
       ...extraFeatures,
     ],
   });
