@@ -18,9 +18,13 @@ export const scaffolderModuleSlipway = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, config }) {
-        scaffolder.addActions(...createSlipwayActions({ config }));
+      async init({ scaffolder, config, discovery, auth }) {
+        scaffolder.addActions(
+          ...createSlipwayActions({ config, discovery, auth }),
+        );
       },
     });
   },

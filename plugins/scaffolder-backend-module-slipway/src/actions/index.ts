@@ -1,11 +1,15 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
+import { createGithubWebhookRegisterAction } from './githubWebhookRegister';
 import { createTemplateExtractAction } from './templateExtract';
 
 /** Everything the Slipway actions are built from. */
 export interface SlipwayActionsOptions {
   config: Config;
+  discovery: DiscoveryService;
+  auth: AuthService;
 }
 
 /**
@@ -17,5 +21,6 @@ export function createSlipwayActions(
   return [
     createTemplateExtractAction(options),
     createGithubRepoCreateAction(options),
+    createGithubWebhookRegisterAction(options),
   ];
 }

@@ -1,7 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
-import { parseRepoUrl } from '@backstage/plugin-scaffolder-node';
 import { tokenForRepositoryUrl } from '@slipway/plugin-slipway-node';
 import { Octokit } from '@octokit/rest';
 import { validateRepoName } from './names';
@@ -31,17 +30,19 @@ export async function githubTarget(options: {
 }): Promise<GithubTarget> {
   const { config, repoUrl } = options;
   const integrations = ScmIntegrations.fromConfig(config);
-  let parsed: ReturnType<typeof parseRepoUrl>;
+  // The RepoUrlPicker format, parsed here rather than with the scaffolder's
+  // parseRepoUrl, which insists on a repo (an organization hook has none).
+  let parsed: URL;
   try {
-    parsed = parseRepoUrl(repoUrl, integrations);
-  } catch (error) {
+    parsed = new URL(`https://${repoUrl}`);
+  } catch {
     throw new InputError(
-      `Invalid repoUrl "${repoUrl}": ${
-        (error as Error).message
-      }. Use host?owner=<owner>&repo=<name>, as RepoUrlPicker produces.`,
+      `Invalid repoUrl "${repoUrl}": use host?owner=<owner>&repo=<name>, as RepoUrlPicker produces.`,
     );
   }
-  const { host, owner = '', repo = '' } = parsed;
+  const host = parsed.host;
+  const owner = parsed.searchParams.get('owner') ?? '';
+  const repo = parsed.searchParams.get('repo') ?? '';
   const integration = integrations.github.byHost(host);
   if (!integration) {
     throw new InputError(
@@ -53,11 +54,12 @@ export async function githubTarget(options: {
       `repoUrl "${repoUrl}" has no owner; add owner=<user or organization>.`,
     );
   }
-  if (options.requireRepo !== false || repo) {
-    validateRepoName(owner, repo);
-  } else {
-    validateRepoName(owner, 'placeholder');
+  if (!repo && options.requireRepo !== false) {
+    throw new InputError(
+      `repoUrl "${repoUrl}" names no repository; add repo=<name>, or set scope: organization for an organization hook.`,
+    );
   }
+  validateRepoName(owner, repo || 'placeholder');
   const token =
     options.token ??
     (await tokenForRepositoryUrl(

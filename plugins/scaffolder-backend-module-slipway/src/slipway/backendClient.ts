@@ -1,0 +1,42 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+
+/**
+ * Calls the Slipway backend (`/api/slipway`) with a service token of this
+ * plugin (service-to-service auth), found through discovery.
+ */
+export async function slipwayFetch(
+  options: {
+    discovery: DiscoveryService;
+    auth: AuthService;
+    signal?: AbortSignal;
+  },
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<Response> {
+  const { discovery, auth, signal } = options;
+  const baseUrl = await discovery.getBaseUrl('slipway');
+  const { token } = await auth.getPluginRequestToken({
+    onBehalfOf: await auth.getOwnServiceCredentials(),
+    targetPluginId: 'slipway',
+  });
+  return fetch(`${baseUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(init.body !== undefined
+        ? { 'content-type': 'application/json' }
+        : {}),
+    },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+    signal,
+  });
+}
+
+/** The JSON body of a successful response; a ResponseError otherwise. */
+export async function slipwayJson<T>(response: Response): Promise<T> {
+  if (!response.ok) {
+    throw await ResponseError.fromResponse(response as any);
+  }
+  return (await response.json()) as T;
+}

@@ -1,0 +1,45 @@
+import { DiscoveryService } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import slipwayPlugin from '@slipway/plugin-slipway-backend';
+import { AddressInfo } from 'node:net';
+
+export const WEBHOOK_SECRET = 'slipway-scaffolder-test-secret';
+
+/**
+ * The real Slipway backend plugin (webhooks, deliveries, deploy API) on
+ * SQLite, reachable on 127.0.0.1, with discovery pointing at it.
+ */
+export async function startSlipwayBackend(
+  config: Record<string, unknown> = {},
+) {
+  const backend = await startTestBackend({
+    features: [
+      slipwayPlugin,
+      mockServices.rootConfig.factory({
+        data: {
+          slipway: {
+            github: { webhookSecrets: [WEBHOOK_SECRET] },
+            cicd: { polling: { enabled: false } },
+          },
+          ...config,
+        },
+      }),
+      catalogServiceMock.factory({ entities: [] }),
+    ],
+  });
+  const { port } = backend.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const discovery: DiscoveryService = {
+    getBaseUrl: async pluginId => `${baseUrl}/api/${pluginId}`,
+    getExternalBaseUrl: async pluginId => `${baseUrl}/api/${pluginId}`,
+  };
+  return {
+    backend,
+    baseUrl,
+    discovery,
+    auth: mockServices.auth(),
+    webhookUrl: `${baseUrl}/api/slipway/webhooks/github`,
+    stop: () => backend.stop(),
+  };
+}
