@@ -94,14 +94,12 @@ describe('slipway:github:webhook:register', () => {
         headers: {
           authorization: `Bearer ${
             (
-              await mockServices
-                .auth()
-                .getPluginRequestToken({
-                  onBehalfOf: await mockServices
-                    .auth()
-                    .getOwnServiceCredentials(),
-                  targetPluginId: 'slipway',
-                })
+              await mockServices.auth().getPluginRequestToken({
+                onBehalfOf: await mockServices
+                  .auth()
+                  .getOwnServiceCredentials(),
+                targetPluginId: 'slipway',
+              })
             ).token
           }`,
         },

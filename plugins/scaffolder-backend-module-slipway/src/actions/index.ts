@@ -1,6 +1,7 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { createDeployAction } from './deploy';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
 import { createGithubWebhookRegisterAction } from './githubWebhookRegister';
 import { createTemplateExtractAction } from './templateExtract';
@@ -22,5 +23,6 @@ export function createSlipwayActions(
     createTemplateExtractAction(options),
     createGithubRepoCreateAction(options),
     createGithubWebhookRegisterAction(options),
+    createDeployAction(options),
   ];
 }

@@ -1,0 +1,252 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { InputError, ResponseError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type {
+  Deployment,
+  DeploymentStatus,
+} from '@slipway/plugin-slipway-common';
+import { FINISHED_DEPLOYMENT_STATUSES } from '@slipway/plugin-slipway-common';
+import { slipwayFetch, slipwayJson } from '../slipway/backendClient';
+import { examples } from './deploy.examples';
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * `slipway:deploy`: registers or updates the app in the Slipway deploy
+ * engine, queues a deployment and (by default) waits until it runs.
+ *
+ * @public
+ */
+export function createDeployAction(options: {
+  discovery: DiscoveryService;
+  auth: AuthService;
+}) {
+  const { discovery, auth } = options;
+
+  return createTemplateAction({
+    id: 'slipway:deploy',
+    description:
+      'Creates or updates the app in the Slipway deploy engine (service-to-service auth), queues a deployment and optionally waits until it is running.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z =>
+          z.string({
+            description: 'App name (lowercase letters, digits and hyphens).',
+          }),
+        repoUrl: z =>
+          z.string({
+            description:
+              'Git URL to build from (e.g. the remoteUrl of slipway:github:repo:create). Must be allowed by slipway.allowedRepositories.',
+          }),
+        ref: z =>
+          z.string({ description: 'Branch, tag or sha to deploy.' }).optional(),
+        contextPath: z =>
+          z
+            .string({
+              description: 'Docker build context inside the repository.',
+            })
+            .optional(),
+        dockerfilePath: z =>
+          z
+            .string({ description: 'Dockerfile path inside the context.' })
+            .optional(),
+        port: z =>
+          z
+            .number({ description: 'Container port the app listens on.' })
+            .int()
+            .optional(),
+        env: z =>
+          z
+            .record(z.string(), z.string(), {
+              description: 'Environment variables.',
+            })
+            .optional(),
+        healthCheck: z =>
+          z
+            .object(
+              {
+                path: z.string(),
+                timeoutSeconds: z.number().optional(),
+                intervalSeconds: z.number().optional(),
+              },
+              { description: 'HTTP health check of the container.' },
+            )
+            .optional(),
+        entityRef: z =>
+          z.string({ description: 'Catalog entity of the app.' }).optional(),
+        wait: z =>
+          z
+            .boolean({
+              description: 'Wait until the deployment is running (true).',
+            })
+            .optional(),
+        timeoutSeconds: z =>
+          z
+            .number({ description: 'How long to wait (600).' })
+            .int()
+            .positive()
+            .max(3600)
+            .optional(),
+      },
+      output: {
+        deploymentId: z => z.string({ description: 'The queued deployment.' }),
+        url: z =>
+          z.string({
+            description: 'Where the deployment answers (once running).',
+          }),
+        status: z =>
+          z.string({ description: 'Deployment status when the action ended.' }),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      if (
+        !/^[a-z][a-z0-9-]{0,62}$/.test(input.name) ||
+        input.name.endsWith('-')
+      ) {
+        throw new InputError(
+          `Invalid app name "${input.name.slice(
+            0,
+            80,
+          )}": use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters.`,
+        );
+      }
+      const call = { discovery, auth, signal: ctx.signal };
+      const fields = {
+        repoUrl: input.repoUrl,
+        ref: input.ref,
+        contextPath: input.contextPath,
+        dockerfilePath: input.dockerfilePath,
+        port: input.port,
+        env: input.env,
+        healthCheck: input.healthCheck,
+        entityRef: input.entityRef,
+      };
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would create or update the app ${input.name} from ${input.repoUrl} and queue a deployment`,
+        );
+        ctx.output('deploymentId', 'dry-run');
+        ctx.output('url', '');
+        ctx.output('status', 'pending');
+        return;
+      }
+
+      const name = encodeURIComponent(input.name);
+      const queued = await ctx
+        .checkpoint<{ id: string; status: string; url: string }>({
+          key: `slipway.deploy.queue:${input.name}`,
+          fn: async () => {
+            const existing = await slipwayFetch(call, `/apps/${name}`);
+            let deployment: Deployment;
+            if (existing.status === 404) {
+              ctx.logger.info(`Creating the app ${input.name}`);
+              ({ deployment } = await slipwayJson<{ deployment: Deployment }>(
+                await slipwayFetch(call, '/apps', {
+                  method: 'POST',
+                  body: { name: input.name, ...fields },
+                }),
+              ));
+            } else {
+              await slipwayJson(existing);
+              ctx.logger.info(
+                `Updating the app ${input.name} and queueing a deployment`,
+              );
+              await slipwayJson(
+                await slipwayFetch(call, `/apps/${name}`, {
+                  method: 'PATCH',
+                  body: fields,
+                }),
+              );
+              deployment = await slipwayJson<Deployment>(
+                await slipwayFetch(call, `/apps/${name}/deployments`, {
+                  method: 'POST',
+                  body: input.ref ? { ref: input.ref } : {},
+                }),
+              );
+            }
+            return {
+              id: String(deployment.id),
+              status: deployment.status,
+              url: deployment.url ?? '',
+            };
+          },
+        })
+        .catch(async error => {
+          throw describeSlipwayError(error, input.name);
+        });
+      ctx.logger.info(`Queued deployment ${queued.id} of ${input.name}`);
+
+      let last: { status: string; url: string; error?: string } = queued;
+      if (input.wait !== false) {
+        const deadline = Date.now() + (input.timeoutSeconds ?? 600) * 1000;
+        // Bounded: one poll per second until the deadline.
+        while (
+          !FINISHED_DEPLOYMENT_STATUSES.includes(
+            last.status as DeploymentStatus,
+          )
+        ) {
+          if (Date.now() > deadline) {
+            throw new Error(
+              `Deployment ${queued.id} of ${input.name} did not finish within ${
+                input.timeoutSeconds ?? 600
+              } s (last status: ${
+                last.status
+              }). It keeps running in Slipway; follow it on the Deployments tab or GET /api/slipway/deployments/${
+                queued.id
+              }/logs.`,
+            );
+          }
+          if (ctx.signal?.aborted) throw ctx.signal.reason;
+          await sleep(1000);
+          const current = await slipwayJson<Deployment>(
+            await slipwayFetch(
+              call,
+              `/deployments/${encodeURIComponent(queued.id)}`,
+            ),
+          );
+          if (current.status !== last.status) {
+            ctx.logger.info(`Deployment ${queued.id}: ${current.status}`);
+          }
+          last = {
+            status: current.status,
+            url: current.url ?? '',
+            error: current.error,
+          };
+        }
+        if (last.status !== 'running') {
+          throw new Error(
+            `Deployment ${queued.id} of ${input.name} ended ${last.status}${
+              last.error ? `: ${last.error}` : ''
+            }. Its log: GET /api/slipway/deployments/${
+              queued.id
+            }/logs (or the Deployments tab).`,
+          );
+        }
+        ctx.logger.info(`${input.name} is running at ${last.url}`);
+      }
+      ctx.output('deploymentId', queued.id);
+      ctx.output('url', last.url);
+      ctx.output('status', last.status);
+    },
+  });
+}
+
+function describeSlipwayError(error: unknown, name: string): Error {
+  if (error instanceof ResponseError) {
+    const status = error.response.status;
+    const message = error.body?.error?.message ?? error.message;
+    if (status === 401 || status === 403) {
+      return new Error(
+        `The Slipway deploy engine refused to deploy ${name} (${status}): ${message}. Allow the scaffolder's service principal the slipway app permissions in your permission policy.`,
+      );
+    }
+    return new Error(
+      `The Slipway deploy engine refused to deploy ${name} (${status}): ${message}`,
+    );
+  }
+  return error as Error;
+}
