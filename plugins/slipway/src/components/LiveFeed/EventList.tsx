@@ -1,5 +1,4 @@
-import { Link } from '@backstage/core-components';
-import { Box, Typography } from '@material-ui/core';
+import { Box, Link, Typography } from '@material-ui/core';
 import { makeStyles } from '@material-ui/core/styles';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { CSSProperties, memo, useEffect, useRef } from 'react';

@@ -16,7 +16,7 @@ import {
   type OasisEventFilter,
   type OasisStatus,
 } from '@slipway/plugin-slipway-common';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { slipwayApiRef } from '../../api';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
@@ -73,6 +73,107 @@ function matchesText(event: OasisEvent, needle: string): boolean {
   }
   return haystack.includes(needle);
 }
+
+// Its own memoized component: a live append re-renders the list, not the
+// filter fields.
+const FeedToolbar = memo(function FeedToolbar(props: {
+  kind: string;
+  kinds: string[];
+  onKind(kind: string): void;
+  status: OasisStatus | '';
+  onStatus(status: OasisStatus | ''): void;
+  vtid: string;
+  onVtid(vtid: string): void;
+  text: string;
+  onText(text: string): void;
+  paused: boolean;
+  pendingCount: number;
+  onPause(): void;
+  onResume(): void;
+}) {
+  return (
+    <Box
+      display="flex"
+      flexWrap="wrap"
+      alignItems="center"
+      px={2}
+      py={1}
+      style={{ gap: 12 }}
+    >
+      <TextField
+        select
+        label="Kind"
+        SelectProps={{ inputProps: { 'aria-label': 'Kind' } }}
+        value={props.kind}
+        onChange={e => props.onKind(e.target.value as string)}
+        style={{ minWidth: 150 }}
+        size="small"
+        variant="outlined"
+      >
+        <MenuItem value="">All kinds</MenuItem>
+        {props.kinds.map(k => (
+          <MenuItem key={k} value={k}>
+            {k}
+          </MenuItem>
+        ))}
+      </TextField>
+      <TextField
+        select
+        label="Status"
+        SelectProps={{ inputProps: { 'aria-label': 'Status' } }}
+        value={props.status}
+        onChange={e => props.onStatus(e.target.value as OasisStatus | '')}
+        style={{ minWidth: 140 }}
+        size="small"
+        variant="outlined"
+      >
+        <MenuItem value="">All statuses</MenuItem>
+        {OASIS_STATUSES.map(s => (
+          <MenuItem key={s} value={s}>
+            {s}
+          </MenuItem>
+        ))}
+      </TextField>
+      <TextField
+        label="VTID"
+        inputProps={{ 'aria-label': 'VTID' }}
+        placeholder="DEV-CICDL-0031"
+        value={props.vtid}
+        onChange={e => props.onVtid(e.target.value)}
+        size="small"
+        variant="outlined"
+      />
+      <TextField
+        label="Search"
+        inputProps={{ 'aria-label': 'Search' }}
+        placeholder="title, repo, workflow…"
+        value={props.text}
+        onChange={e => props.onText(e.target.value)}
+        size="small"
+        variant="outlined"
+      />
+      <Box flex={1} />
+      {props.paused ? (
+        <Button
+          variant="contained"
+          color="primary"
+          startIcon={<PlayIcon />}
+          onClick={props.onResume}
+        >
+          Resume{props.pendingCount > 0 ? ` (${props.pendingCount} new)` : ''}
+        </Button>
+      ) : (
+        <Button
+          variant="outlined"
+          startIcon={<PauseIcon />}
+          onClick={props.onPause}
+        >
+          Pause
+        </Button>
+      )}
+    </Box>
+  );
+});
 
 /**
  * History of OASIS events with live events on top: filters, "load older"
@@ -175,12 +276,13 @@ export function LiveFeed(props: LiveFeedProps) {
     },
   });
 
-  const resume = () => {
+  const resume = useCallback(() => {
     setPaused(false);
     prepend(pending.current);
     pending.current = [];
     setPendingCount(0);
-  };
+  }, [prepend]);
+  const pause = useCallback(() => setPaused(true), []);
 
   const loadOlder = async () => {
     if (!nextCursor) return;
@@ -223,86 +325,21 @@ export function LiveFeed(props: LiveFeedProps) {
       }
       noPadding
     >
-      <Box
-        display="flex"
-        flexWrap="wrap"
-        alignItems="center"
-        px={2}
-        py={1}
-        style={{ gap: 12 }}
-      >
-        <TextField
-          select
-          label="Kind"
-          SelectProps={{ inputProps: { 'aria-label': 'Kind' } }}
-          value={kind}
-          onChange={e => setKind(e.target.value as string)}
-          style={{ minWidth: 150 }}
-          size="small"
-          variant="outlined"
-        >
-          <MenuItem value="">All kinds</MenuItem>
-          {kinds.map(k => (
-            <MenuItem key={k} value={k}>
-              {k}
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
-          select
-          label="Status"
-          SelectProps={{ inputProps: { 'aria-label': 'Status' } }}
-          value={status}
-          onChange={e => setStatus(e.target.value as OasisStatus | '')}
-          style={{ minWidth: 140 }}
-          size="small"
-          variant="outlined"
-        >
-          <MenuItem value="">All statuses</MenuItem>
-          {OASIS_STATUSES.map(s => (
-            <MenuItem key={s} value={s}>
-              {s}
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
-          label="VTID"
-          inputProps={{ 'aria-label': 'VTID' }}
-          placeholder="DEV-CICDL-0031"
-          value={vtidInput}
-          onChange={e => setVtidInput(e.target.value)}
-          size="small"
-          variant="outlined"
-        />
-        <TextField
-          label="Search"
-          inputProps={{ 'aria-label': 'Search' }}
-          placeholder="title, repo, workflow…"
-          value={text}
-          onChange={e => setText(e.target.value)}
-          size="small"
-          variant="outlined"
-        />
-        <Box flex={1} />
-        {paused ? (
-          <Button
-            variant="contained"
-            color="primary"
-            startIcon={<PlayIcon />}
-            onClick={resume}
-          >
-            Resume{pendingCount > 0 ? ` (${pendingCount} new)` : ''}
-          </Button>
-        ) : (
-          <Button
-            variant="outlined"
-            startIcon={<PauseIcon />}
-            onClick={() => setPaused(true)}
-          >
-            Pause
-          </Button>
-        )}
-      </Box>
+      <FeedToolbar
+        kind={kind}
+        kinds={kinds}
+        onKind={setKind}
+        status={status}
+        onStatus={setStatus}
+        vtid={vtidInput}
+        onVtid={setVtidInput}
+        text={text}
+        onText={setText}
+        paused={paused}
+        pendingCount={pendingCount}
+        onPause={pause}
+        onResume={resume}
+      />
       {loading && <LinearProgress />}
       {error && (
         <Box px={2} pb={2}>
