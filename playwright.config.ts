@@ -1,14 +1,21 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * End-to-end tests in Chromium against the real app and backend, started
- * with the README's own `yarn start` (SQLite, guest sign-in) unless
- * PLAYWRIGHT_URL points at a running instance.
+ * End-to-end tests in Chromium against the real app and backend (SQLite,
+ * guest sign-in), unless PLAYWRIGHT_URL points at a running instance.
+ *
+ * Locally the README's own `yarn start` serves them (app dev server on :3000).
+ * In CI the production app bundle is built once and served by the backend on
+ * :7007: a dev server's first compile on a 2-core machine takes minutes and
+ * makes page loads flaky.
  *
  * No browser is downloaded: the system Chromium is used
  * (SLIPWAY_CHROMIUM, default /usr/bin/chromium).
  */
-const baseURL = process.env.PLAYWRIGHT_URL ?? 'http://localhost:3000';
+const builtApp = Boolean(process.env.CI);
+const baseURL =
+  process.env.PLAYWRIGHT_URL ??
+  (builtApp ? 'http://localhost:7007' : 'http://localhost:3000');
 
 /** Shared with the e2e tests, which sign webhook deliveries with it. */
 export const E2E_WEBHOOK_SECRET =
@@ -25,10 +32,14 @@ export default defineConfig({
     ? []
     : [
         {
-          command: 'yarn start',
-          url: 'http://localhost:3000',
+          command: builtApp
+            ? 'yarn workspace app build && yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.e2e.yaml'
+            : 'yarn start',
+          url: builtApp
+            ? 'http://localhost:7007/api/slipway/health'
+            : 'http://localhost:3000',
           reuseExistingServer: !process.env.CI,
-          timeout: 300_000,
+          timeout: 600_000,
           stdout: 'ignore',
           stderr: 'pipe',
           env: {

@@ -1,9 +1,8 @@
 import { expect, Page } from '@playwright/test';
 
 /**
- * Opens the app and signs in as the guest user. The first visit after
- * start-up waits for the dev server's first bundle, which takes a while on a
- * small machine, hence the long timeout.
+ * Opens the app and signs in as the guest user. Locally the first visit
+ * waits for the dev server's first bundle, hence the long timeout.
  */
 export async function signInAsGuest(page: Page, path = '/') {
   await page.goto(path);
@@ -11,6 +10,8 @@ export async function signInAsGuest(page: Page, path = '/') {
   await expect(enter).toBeVisible({ timeout: 180_000 });
   await enter.click();
   await expect(
-    page.getByRole('navigation', { name: 'sidebar nav' }),
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: 'Catalog', exact: true }),
   ).toBeVisible({ timeout: 60_000 });
 }
