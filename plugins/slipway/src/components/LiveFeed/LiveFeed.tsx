@@ -76,7 +76,7 @@ function matchesText(event: OasisEvent, needle: string): boolean {
 
 // Its own memoized component: a live append re-renders the list, not the
 // filter fields.
-const FeedToolbar = memo(function FeedToolbar(props: {
+const FeedToolbar = memo(function FeedToolbarView(props: {
   kind: string;
   kinds: string[];
   onKind(kind: string): void;
