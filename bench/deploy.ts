@@ -258,11 +258,15 @@ async function main() {
         }
       }
       if (process.env.BENCH_TRACE) {
-        const lines = await store.readLogs(deploymentIds.at(-1)!, { limit: 500 });
+        const lines = await store.readLogs(deploymentIds.at(-1)!, {
+          limit: 500,
+        });
         const first = Date.parse(lines[0].createdAt);
         for (const l of lines) {
           process.stdout.write(
-            `  +${Date.parse(l.createdAt) - first} ms [${l.step}] ${l.line.slice(0, 80)}\n`,
+            `  +${Date.parse(l.createdAt) - first} ms [${
+              l.step
+            }] ${l.line.slice(0, 80)}\n`,
           );
         }
       }
@@ -317,7 +321,9 @@ async function main() {
         .catch(() => {});
     }
     const images = await docker.listImages({
-      filters: JSON.stringify({ label: [`slipway.app=${APP}`] }),
+      filters: JSON.stringify({
+        reference: [`slipway-${APP}:*`, `${CLI_IMAGE}:*`],
+      }),
     });
     for (const image of images) {
       await docker

@@ -183,7 +183,7 @@ export class DeployEngine {
     }
     await this.store.deleteApp(name);
     const images = await docker.listImages({
-      filters: JSON.stringify({ label: [`slipway.app=${name}`] }),
+      filters: JSON.stringify({ reference: [`slipway-${name}:*`] }),
     });
     for (const image of images) {
       await docker

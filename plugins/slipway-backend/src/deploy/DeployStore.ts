@@ -569,6 +569,32 @@ export class DeployStore {
     });
   }
 
+  /**
+   * Undoes a switch whose new container turned out unhealthy in Docker
+   * before the old one was stopped: the previous deployment serves again.
+   */
+  async revertSwitch(
+    appName: string,
+    failedId: string,
+    previousId: string,
+    error: string,
+  ): Promise<boolean> {
+    return this.knex.transaction(async tx => {
+      const at = now();
+      const count = await tx('deployments')
+        .where({ id: failedId, status: 'running' })
+        .update({ status: 'failed', error, updated_at: at, finished_at: at });
+      if (!count) return false;
+      await tx('deployments')
+        .where({ id: previousId, status: 'superseded' })
+        .update({ status: 'running', updated_at: at });
+      await tx('apps')
+        .where({ name: appName, current_deployment_id: failedId })
+        .update({ current_deployment_id: previousId, updated_at: at });
+      return true;
+    });
+  }
+
   /** Marks a cancel request; pending deployments are cancelled at once. */
   async requestCancel(id: string): Promise<DeploymentRecord> {
     const at = now();

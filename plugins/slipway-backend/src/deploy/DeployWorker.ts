@@ -138,17 +138,8 @@ export class DeployWorker {
     const recovered: string[] = [];
     for (const deployment of abandoned) {
       const message = `The backend instance running this deployment stopped during ${deployment.status}; its container and image were removed. Deploy again.`;
-      const ended = await store.transition(
-        deployment.id,
-        ACTIVE_STATUSES,
-        'failed',
-        { error: message },
-      );
-      if (!ended) continue;
-      recovered.push(deployment.id);
-      await store.appendLogs(deployment.id, [
-        { step: 'recovery', line: message },
-      ]);
+      // Clean up first: once the deployment reads `failed`, nothing of it
+      // is left. Removal is idempotent if another instance recovers too.
       await removeContainer(
         docker,
         containerNameFor(deployment.app, deployment.id),
@@ -160,6 +151,17 @@ export class DeployWorker {
           .remove({ force: true })
           .catch(() => {});
       }
+      const ended = await store.transition(
+        deployment.id,
+        ACTIVE_STATUSES,
+        'failed',
+        { error: message },
+      );
+      if (!ended) continue;
+      recovered.push(deployment.id);
+      await store.appendLogs(deployment.id, [
+        { step: 'recovery', line: message },
+      ]);
       this.deps.signals.notify(deployment.id);
       const app = await store.getApp(deployment.app);
       if (app) {

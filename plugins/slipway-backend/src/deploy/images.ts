@@ -14,7 +14,9 @@ export async function pruneImages(options: {
 }): Promise<string[]> {
   const { docker, store, app } = options;
   const images = await docker.listImages({
-    filters: JSON.stringify({ label: [`slipway.app=${app}`] }),
+    // Images are found by name: build-time labels would each cost the
+    // legacy builder an extra layer and container.
+    filters: JSON.stringify({ reference: [`slipway-${app}:*`] }),
   });
   const tags = images
     .flatMap(image => image.RepoTags ?? [])

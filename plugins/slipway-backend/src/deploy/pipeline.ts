@@ -184,7 +184,6 @@ export async function runPipeline(
         contextPath: config.contextPath,
         dockerfilePath: config.dockerfilePath,
         tag: imageTag,
-        labels: { 'slipway.app': claimed.app, 'slipway.deployment': id },
         limits: cfg.build,
         log,
         signal,
@@ -234,24 +233,39 @@ export async function runPipeline(
       containerId: started.containerId,
       url: started.url,
     });
+    const checkPath = config.healthCheck?.path ?? healthPath;
+    const healthTimeout = config.healthCheck?.timeoutSeconds ?? 60;
+    // With a version already serving, the switch waits for Docker's health
+    // verdict before the old container stops; waiting here too would only
+    // delay the new URL by a Docker health interval.
+    const serving = Boolean(
+      (await store.getApp(claimed.app))?.currentDeploymentId,
+    );
     await waitUntilHealthy({
       docker,
       containerId: started.containerId,
       url: started.url,
-      path: config.healthCheck?.path ?? healthPath,
-      timeoutSeconds: config.healthCheck?.timeoutSeconds ?? 60,
+      path: checkPath,
+      timeoutSeconds: healthTimeout,
       intervalMs: 100,
+      dockerHealth:
+        serving && checkPath !== undefined ? 'unlessUnhealthy' : 'require',
       log,
       signal,
     });
 
     stepName = 'switch';
     if (signal.aborted) throw signal.reason;
-    const { switched } = await switchTraffic({
+    const newContainer = containerName;
+    const newImage = builtImage;
+    const { switched, previous, revertedBecause } = await switchTraffic({
       store,
       docker,
       app: claimed.app,
       deploymentId: id,
+      containerId: started.containerId,
+      dockerHealthTimeoutSeconds: healthTimeout,
+      signal,
       drainSeconds: cfg.drainSeconds,
       stopTimeoutSeconds: cfg.stopTimeoutSeconds,
       log,
@@ -267,6 +281,22 @@ export async function runPipeline(
       },
     });
     if (!switched) throw new Error('the deployment was ended by someone else');
+    if (revertedBecause) {
+      await removeContainer(docker, newContainer!, 2).catch(() => {});
+      if (newImage) {
+        await docker
+          .getImage(newImage)
+          .remove({ force: true })
+          .catch(() => {});
+      }
+      await logs.flush();
+      deps.signals.notify(id);
+      await events.statusChanged(app, deployment, 'failed', {
+        error: revertedBecause,
+      });
+      if (previous) await events.statusChanged(app, previous, 'running');
+      return;
+    }
     stepName = 'cleanup';
     const removed = await pruneImages({
       docker,

@@ -63,7 +63,8 @@ export function createDeployRouter(
   const router = Router();
   // Own JSON parser: the plugin installs none globally (the webhook needs
   // the raw body).
-  router.use(express.json({ limit: '1mb' }));
+  // Only on these paths, so a body other routes read raw stays untouched.
+  router.use(['/apps', '/deployments'], express.json({ limit: '1mb' }));
 
   const authorize = async (req: Request, permission: BasicPermission) => {
     const credentials = await httpAuth.credentials(req);

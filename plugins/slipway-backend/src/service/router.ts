@@ -14,6 +14,8 @@ export interface RouterOptions {
   dockerEndpoint: string;
   /** The OASIS events store (events, stream and webhook routes). */
   oasisEvents?: OasisEventStore;
+  /** Deploy engine routes (`/apps`, `/deployments`), with their own JSON parser. */
+  deployRouter?: express.Router;
 }
 
 /**
@@ -35,6 +37,10 @@ export async function createRouter(
     // so only a database failure makes the endpoint unhealthy.
     res.status(health.database.status === 'ok' ? 200 : 503).json(health);
   });
+
+  if (options.deployRouter) {
+    router.use(options.deployRouter);
+  }
 
   return router;
 }

@@ -13,7 +13,6 @@ export interface BuildImageOptions {
   /** Dockerfile, relative to the checkout. */
   dockerfilePath: string;
   tag: string;
-  labels: Record<string, string>;
   limits: { memoryMb: number; cpus: number; timeoutSeconds: number };
   log: (line: string) => void;
   signal: AbortSignal;
@@ -70,7 +69,6 @@ export async function buildImage(options: BuildImageOptions): Promise<void> {
       {
         t: options.tag,
         dockerfile: dockerfileInContext.split(path.sep).join('/'),
-        labels: options.labels,
         forcerm: true,
         memory: options.limits.memoryMb * 1024 * 1024,
         memswap: options.limits.memoryMb * 1024 * 1024,

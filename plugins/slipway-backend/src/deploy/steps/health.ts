@@ -10,6 +10,12 @@ export interface WaitHealthyOptions {
   path?: string;
   timeoutSeconds: number;
   intervalMs: number;
+  /**
+   * Whether Docker must report `healthy` too ('require'), or only must not
+   * report `unhealthy` ('unlessUnhealthy'). The switch waits for Docker
+   * health before it stops the old container, so the pipeline need not.
+   */
+  dockerHealth?: 'require' | 'unlessUnhealthy';
   log: (line: string) => void;
   signal: AbortSignal;
 }
@@ -85,13 +91,16 @@ export async function waitUntilHealthy(
         }`,
       );
     }
-    const dockerOk = health === undefined || health === 'healthy';
+    const dockerOk =
+      health === undefined ||
+      health === 'healthy' ||
+      options.dockerHealth === 'unlessUnhealthy';
     if (httpOk && dockerOk) {
-      log(
-        health
-          ? 'Healthy (HTTP check and Docker HEALTHCHECK)'
-          : 'Healthy (HTTP check)',
-      );
+      const checks = [
+        options.path !== undefined ? 'HTTP check' : undefined,
+        health === 'healthy' ? 'Docker HEALTHCHECK' : undefined,
+      ].filter(Boolean);
+      log(`Healthy (${checks.join(' and ') || 'no check'})`);
       return;
     }
     if (httpOk && !dockerOk) lastProblem = `Docker health is "${health}"`;

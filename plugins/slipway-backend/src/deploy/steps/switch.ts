@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { DeploymentRecord, DeployStore } from '../DeployStore';
+import { waitUntilHealthy } from './health';
 import { removeContainer } from './run';
 
 /** Options of {@link switchTraffic}. */
@@ -8,49 +9,91 @@ export interface SwitchOptions {
   docker: Docker;
   app: string;
   deploymentId: string;
+  containerId: string;
+  /** How long Docker may take to call the new container healthy. */
+  dockerHealthTimeoutSeconds: number;
   drainSeconds: number;
   stopTimeoutSeconds: number;
   log: (line: string) => void;
   /** Called once the switch is committed, before the drain. */
   onSwitched?: (previous?: DeploymentRecord) => Promise<void>;
+  signal: AbortSignal;
+}
+
+/** What {@link switchTraffic} did. */
+export interface SwitchResult {
+  switched: boolean;
+  previous?: DeploymentRecord;
+  /** Set when the switch was undone: why the new container failed. */
+  revertedBecause?: string;
 }
 
 /**
- * Step 5 — switch: the healthy new deployment becomes the app's current one
- * and the previous one `superseded`, in one transaction. The old container
- * keeps serving for a short drain (requests already routed to it finish),
- * then gets SIGTERM and is removed. Returns false when the deployment was
- * cancelled before it could switch.
+ * Step 5 — switch: the HTTP-healthy new deployment becomes the app's current
+ * one and the previous one `superseded`, in one transaction, so the API
+ * hands out the new URL at once. Traefik routes by Docker health, so the old
+ * container keeps serving until Docker calls the new one healthy too, then
+ * for a short drain; only then does it get SIGTERM. If Docker calls the new
+ * container unhealthy first, the switch is undone and the old one never
+ * stopped serving.
  */
 export async function switchTraffic(
   options: SwitchOptions,
-): Promise<{ switched: boolean; previous?: DeploymentRecord }> {
+): Promise<SwitchResult> {
   const { store, docker, log } = options;
   const result = await store.switchTo(options.app, options.deploymentId);
   if (!result.switched) return result;
   const previous = result.previous;
   await options.onSwitched?.(previous);
-  if (previous?.containerId) {
-    log(
-      `Switched; draining deployment ${previous.id} for ${options.drainSeconds} s before stopping it`,
-    );
-    await new Promise(resolve =>
-      setTimeout(resolve, options.drainSeconds * 1000),
-    );
-    await removeContainer(
-      docker,
-      previous.containerId,
-      options.stopTimeoutSeconds,
-    ).catch(error =>
-      log(
-        `Could not remove the old container ${previous.containerId}: ${
-          (error as Error).message
-        }`,
-      ),
-    );
-    log(`Stopped deployment ${previous.id}`);
-  } else {
+  if (!previous?.containerId) {
     log('Switched (no earlier deployment was serving)');
+    return result;
   }
+
+  try {
+    await waitUntilHealthy({
+      docker,
+      containerId: options.containerId,
+      url: '',
+      path: undefined,
+      timeoutSeconds: options.dockerHealthTimeoutSeconds,
+      intervalMs: 100,
+      dockerHealth: 'require',
+      log,
+      signal: options.signal,
+    });
+  } catch (error) {
+    const reason = `switch failed: ${(error as Error).message}`;
+    const reverted = await store.revertSwitch(
+      options.app,
+      options.deploymentId,
+      previous.id,
+      reason,
+    );
+    if (reverted) {
+      log(`${reason}; deployment ${previous.id} keeps serving`);
+      return { switched: true, previous, revertedBecause: reason };
+    }
+    throw error;
+  }
+
+  log(
+    `Switched; draining deployment ${previous.id} for ${options.drainSeconds} s before stopping it`,
+  );
+  await new Promise(resolve =>
+    setTimeout(resolve, options.drainSeconds * 1000),
+  );
+  await removeContainer(
+    docker,
+    previous.containerId,
+    options.stopTimeoutSeconds,
+  ).catch(error =>
+    log(
+      `Could not remove the old container ${previous.containerId}: ${
+        (error as Error).message
+      }`,
+    ),
+  );
+  log(`Stopped deployment ${previous.id}`);
   return result;
 }

@@ -132,7 +132,7 @@ export function testConfig(overrides: Record<string, unknown> = {}) {
 /** Starts the plugin in a test backend on the given database. */
 export async function startBackend(
   knex: Knex,
-  config: Record<string, unknown> = testConfig(),
+  config: Record<string, any> = testConfig(),
   extraFeatures: any[] = [],
 ) {
   return startTestBackend({
@@ -187,14 +187,14 @@ export async function containersOf(app: string) {
   });
 }
 
-/** Image tags of an app, by the slipway.app label. */
+/** Image tags of an app, by the contract name `slipway-<app>:<id>`. */
 export async function imageTagsOf(app: string): Promise<string[]> {
   const images = await docker.listImages({
-    filters: JSON.stringify({ label: [`slipway.app=${app}`] }),
+    filters: JSON.stringify({ reference: [`slipway-${app}:*`] }),
   });
   return images
     .flatMap(i => i.RepoTags ?? [])
-    .filter(t => t !== '<none>:<none>');
+    .filter(t => t.startsWith(`slipway-${app}:`));
 }
 
 /**
@@ -273,14 +273,12 @@ export async function cleanupDocker(prefix = RUN) {
     }
   }
   const images = await docker.listImages({
-    filters: JSON.stringify({ label: ['slipway.app'] }),
+    filters: JSON.stringify({ reference: [`slipway-${prefix}*`] }),
   });
   for (const image of images) {
-    if (image.Labels?.['slipway.app']?.startsWith(prefix)) {
-      await docker
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => {});
-    }
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => {});
   }
 }
