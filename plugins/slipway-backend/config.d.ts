@@ -16,6 +16,56 @@ export interface Config {
        * @visibility secret
        */
       webhookSecrets?: string[];
+      /**
+       * Host of the `integrations.github` entry the CI/CD polling fallback
+       * uses (API base URL and token come from there). Default github.com.
+       */
+      host?: string;
+    };
+
+    /** VTID extraction for OASIS events. */
+    vtid?: {
+      /**
+       * Regular expression; its first match in the PR title, the branch,
+       * then the commit messages is the event's VTID. A named group `layer`
+       * gives the layer, else the middle of a three-part id.
+       * Default `\b[A-Z]{2,10}-[A-Z]{2,10}-\d{4}\b`.
+       */
+      pattern?: string;
+    };
+
+    /** The OASIS events table and its stream. */
+    events?: {
+      /** Events and deliveries older than this are deleted hourly. Default 90. */
+      retentionDays?: number;
+      /** How long catalog lookups of entityRef are cached, at most 60. Default 60. */
+      entityCacheSeconds?: number;
+      /** `GET /events/stream`. */
+      stream?: {
+        /** How often each instance reads events stored by other instances. Default 250. */
+        pollIntervalMs?: number;
+        /** Comment heartbeat interval. Default 15. */
+        heartbeatSeconds?: number;
+        /** Live events held per slow subscriber before it replays from the table instead. Default 500. */
+        maxBufferedEvents?: number;
+        /** Longest wait for an id whose transaction may still commit (PostgreSQL). Default 30. */
+        maxGapWaitSeconds?: number;
+      };
+    };
+
+    /** CI/CD status. */
+    cicd?: {
+      /** Polls GitHub's workflow runs of repositories whose webhook is silent. */
+      polling?: {
+        /** Default true (idle without an integrations.github entry for the host). */
+        enabled?: boolean;
+        /** Default 60. */
+        frequencySeconds?: number;
+        /** A repository is polled after its webhook has been silent this long. Default 10. */
+        silentAfterMinutes?: number;
+        /** Runs read per repository and round, at most 100. Default 30. */
+        perPage?: number;
+      };
     };
 
     /** Docker deploy engine. */
@@ -41,6 +91,25 @@ export interface Config {
       maxConcurrentBuilds?: number;
       /** Images kept per app for rollback. Default 5. */
       keepImages?: number;
+      /** Seconds the old container keeps serving after a switch. Default 2. */
+      drainSeconds?: number;
+      /** Seconds a stopped container gets between SIGTERM and SIGKILL. Default 10. */
+      stopTimeoutSeconds?: number;
+      /** Safety poll for deployments queued by another instance, in ms. Default 5000. */
+      pollIntervalMs?: number;
+      /** A deployment whose instance sent no heartbeat for this long is failed and cleaned up, in ms. Default 30000. */
+      staleAfterMs?: number;
+      /** Interval of the Docker HEALTHCHECK given to containers (Traefik routes by it), in ms. Default 1000. */
+      dockerHealthIntervalMs?: number;
+      /** Limits of `docker build`, so one build cannot take the host down. */
+      build?: {
+        /** Memory of a build, default 2048. */
+        memoryMb?: number;
+        /** CPUs of a build, default 1. */
+        cpus?: number;
+        /** A longer build fails, default 900. */
+        timeoutSeconds?: number;
+      };
     };
   };
 }

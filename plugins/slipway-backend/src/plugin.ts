@@ -10,6 +10,12 @@ import { startAutoDeploy } from './deploy/autoDeploy';
 import { deployPermissions } from './deploy/permissions';
 import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  slipwayDeliveryReprocessPermission,
+  slipwayEventCreatePermission,
+} from '@slipway/plugin-slipway-common';
+import { createWatch } from './watch';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -30,6 +36,9 @@ export const slipwayPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        auth: coreServices.auth,
+        scheduler: coreServices.scheduler,
+        catalog: catalogServiceRef,
       },
       async init({
         config,
@@ -40,6 +49,9 @@ export const slipwayPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         lifecycle,
+        auth,
+        scheduler,
+        catalog,
       }) {
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
@@ -53,6 +65,24 @@ export const slipwayPlugin = createBackendPlugin({
           logger,
           skipMigrations: true,
         });
+
+        // Watch: webhooks, events API and stream, CI/CD status, retention
+        // and the polling fallback.
+        const watch = await createWatch({
+          config,
+          logger: logger.child({ area: 'watch' }),
+          store: oasisEvents,
+          catalog,
+          auth,
+          httpAuth,
+          permissions,
+          scheduler,
+        });
+        permissionsRegistry.addPermissions([
+          slipwayEventCreatePermission,
+          slipwayDeliveryReprocessPermission,
+        ]);
+        lifecycle.addShutdownHook(() => watch.close());
 
         const dockerEndpoint = resolveDockerEndpoint(config);
         const docker = createDockerClient(dockerEndpoint);
@@ -84,6 +114,7 @@ export const slipwayPlugin = createBackendPlugin({
             docker,
             dockerEndpoint: dockerEndpoint.description,
             oasisEvents,
+            watchRouter: watch.router,
             deployRouter: createDeployRouter({
               engine: deploy.engine,
               signals: deploy.signals,
@@ -93,6 +124,11 @@ export const slipwayPlugin = createBackendPlugin({
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // GitHub cannot sign in: the webhook proves itself with its HMAC.
+        httpRouter.addAuthPolicy({
+          path: '/webhooks',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -67,7 +67,10 @@ describe('OasisEventStore', () => {
       const pages: OasisEvent[][] = [];
       let cursor: string | undefined;
       do {
-        const page = await store.list({ repo: 'acme/two' }, { limit: 3, cursor });
+        const page = await store.list(
+          { repo: 'acme/two' },
+          { limit: 3, cursor },
+        );
         pages.push(page.items);
         cursor = page.nextCursor;
       } while (cursor);
@@ -115,7 +118,9 @@ describe('OasisEventStore', () => {
       expect(seen).toHaveLength(8);
 
       // Retention removes only what is older than the cutoff.
-      expect(await store.deleteOlderThan(new Date(Date.now() - 3600_000))).toBe(0);
+      expect(await store.deleteOlderThan(new Date(Date.now() - 3600_000))).toBe(
+        0,
+      );
       expect(await store.deleteOlderThan(new Date(Date.now() + 1000))).toBe(9);
       expect((await store.list({}, { limit: 50 })).items).toEqual([]);
     },

@@ -15,6 +15,13 @@ import { validateEventInput } from './validateEventInput';
 
 const TABLE = 'oasis_events';
 
+/**
+ * Advisory lock key pair every transaction that inserts events holds (shared)
+ * until it ends, on PostgreSQL. The stream tailer lists its holders to know
+ * which transactions may still commit an id it has not seen.
+ */
+export const EVENT_WRITER_LOCK: [number, number] = [0x534c5057, 1];
+
 /** Groupings of `GET /events/stats`. */
 export type OasisStatsGroupBy = 'source' | 'kind' | 'status' | 'vtid';
 
@@ -29,10 +36,10 @@ export interface OasisEventStats {
 /**
  * The OASIS events table: the single place events are written and read.
  *
- * Writes are short transactions. On PostgreSQL each one takes its
- * transaction id before the row takes its sequence value; the stream tailer
- * relies on that to tell an id that is still being committed from one that
- * never will be (see OasisEventTailer).
+ * Writes are short transactions. On PostgreSQL each one announces itself
+ * (EVENT_WRITER_LOCK) before its rows take their sequence values; the stream
+ * tailer relies on that to tell an id that is still being committed from one
+ * that never will be (see OasisEventTailer).
  */
 export class OasisEventStore implements OasisEventSink, OasisEventListeners {
   readonly #knex: Knex;
@@ -118,8 +125,12 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
       };
     });
     if (this.isPostgres) {
-      // Take the transaction id before the sequence value (see class doc).
-      await trx.raw('select pg_current_xact_id()');
+      // Mark this transaction as an event writer, with its transaction id,
+      // before it takes a sequence value (see OasisEventTailer).
+      await trx.raw(
+        'select pg_advisory_xact_lock_shared(?, ?), pg_current_xact_id()',
+        EVENT_WRITER_LOCK,
+      );
     }
     const inserted: OasisEventRow[] = await trx(TABLE)
       .insert(rows)
@@ -127,6 +138,14 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     return inserted
       .map(rowToEvent)
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /** Events by id, in id order, inside a caller's transaction. */
+  async readIds(trx: Knex.Transaction, ids: string[]): Promise<OasisEvent[]> {
+    const rows: OasisEventRow[] = await trx(TABLE)
+      .whereIn('id', ids)
+      .orderBy('id');
+    return rows.map(rowToEvent);
   }
 
   /** Deletes events inside a caller's transaction (used by reprocessing). */

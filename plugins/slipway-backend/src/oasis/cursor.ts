@@ -14,7 +14,10 @@ export function decodeCursor(cursor: string): bigint {
   const match = /^id:(\d{1,19})$/.exec(text);
   if (!match) {
     throw new InputError(
-      `Invalid cursor '${cursor.slice(0, 64)}': pass the nextCursor of a previous page unchanged`,
+      `Invalid cursor '${cursor.slice(
+        0,
+        64,
+      )}': pass the nextCursor of a previous page unchanged`,
     );
   }
   return BigInt(match[1]);
@@ -38,7 +41,10 @@ export function parseLimit(value: unknown, max = 500, fallback = 50): number {
 export function parseEventId(value: unknown, what = 'event id'): bigint {
   if (typeof value !== 'string' || !/^\d{1,19}$/.test(value)) {
     throw new InputError(
-      `Invalid ${what} '${String(value).slice(0, 64)}': expected the decimal id of an OASIS event`,
+      `Invalid ${what} '${String(value).slice(
+        0,
+        64,
+      )}': expected the decimal id of an OASIS event`,
     );
   }
   return BigInt(value);

@@ -52,7 +52,9 @@ export function parseEventFilter(
   if (q.status !== undefined && q.status !== '') {
     if (!OASIS_STATUSES.includes(q.status as OasisStatus)) {
       throw new InputError(
-        `Invalid filter status '${String(q.status)}': use one of ${OASIS_STATUSES.join(', ')}`,
+        `Invalid filter status '${String(
+          q.status,
+        )}': use one of ${OASIS_STATUSES.join(', ')}`,
       );
     }
     filter.status = q.status as OasisStatus;
@@ -62,7 +64,9 @@ export function parseEventFilter(
       typeof q.since === 'string' ? new Date(q.since) : new Date(NaN);
     if (Number.isNaN(since.getTime())) {
       throw new InputError(
-        `Invalid filter since '${String(q.since)}': use an ISO 8601 timestamp such as 2026-11-24T08:00:00Z`,
+        `Invalid filter since '${String(
+          q.since,
+        )}': use an ISO 8601 timestamp such as 2026-11-24T08:00:00Z`,
       );
     }
     filter.since = since;

@@ -47,7 +47,9 @@ export function validateEventInput(input: unknown): OasisEventInput {
   for (const key of REQUIRED) {
     const v = value[key];
     if (typeof v !== 'string' || v.trim() === '') {
-      throw new InputError(`OASIS event field ${key} is required: a non-empty string`);
+      throw new InputError(
+        `OASIS event field ${key} is required: a non-empty string`,
+      );
     }
     if (v.length > LIMITS[key]) {
       throw new InputError(
@@ -83,5 +85,8 @@ export function validateEventInput(input: unknown): OasisEventInput {
       `OASIS event field meta is too large: at most ${MAX_META_BYTES} bytes of JSON`,
     );
   }
-  return { ...(value as unknown as OasisEventInput), meta: meta as Record<string, unknown> };
+  return {
+    ...(value as unknown as OasisEventInput),
+    meta: meta as Record<string, unknown>,
+  };
 }

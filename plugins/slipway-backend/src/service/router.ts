@@ -14,6 +14,8 @@ export interface RouterOptions {
   dockerEndpoint: string;
   /** The OASIS events store (events, stream and webhook routes). */
   oasisEvents?: OasisEventStore;
+  /** Watch routes: webhooks, events, deliveries, CI/CD status. */
+  watchRouter?: express.Router;
   /** Deploy engine routes (`/apps`, `/deployments`), with their own JSON parser. */
   deployRouter?: express.Router;
 }
@@ -37,6 +39,12 @@ export async function createRouter(
     // so only a database failure makes the endpoint unhealthy.
     res.status(health.database.status === 'ok' ? 200 : 503).json(health);
   });
+
+  // Watch first: its webhook route reads the raw body, which a JSON parser
+  // mounted by another area would otherwise consume.
+  if (options.watchRouter) {
+    router.use(options.watchRouter);
+  }
 
   if (options.deployRouter) {
     router.use(options.deployRouter);

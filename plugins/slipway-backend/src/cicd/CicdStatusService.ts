@@ -1,0 +1,169 @@
+import type {
+  CicdStatus,
+  Deployment,
+  WorkflowRunSummary,
+} from '@slipway/plugin-slipway-common';
+import { Knex } from 'knex';
+import { EntityRefResolver } from '../oasis/EntityRefResolver';
+import { OasisEventRow, rowToEvent, toDate } from '../oasis/rows';
+
+/** How many recent workflow_run events the status is built from. */
+const WINDOW = 2000;
+
+/** Finds the deployment serving an entity (supplied by the deploy engine). */
+export type DeploymentLookup = (
+  entityRef: string,
+) => Promise<(Deployment & { url?: string }) | null>;
+
+interface Candidate {
+  summary: WorkflowRunSummary;
+  order: [number, number, bigint];
+  branch: string;
+}
+
+function newer(a: Candidate['order'], b: Candidate['order']): boolean {
+  if (a[0] !== b[0]) return a[0] > b[0];
+  if (a[1] !== b[1]) return a[1] > b[1];
+  return a[2] > b[2];
+}
+
+/**
+ * `GET /cicd/status`: the latest run of each workflow on each branch,
+ * built from stored workflow_run events (webhook and polled alike), the
+ * default branch first, then the most recently active.
+ */
+export class CicdStatusService {
+  readonly #knex: Knex;
+  readonly #entityRefs: EntityRefResolver;
+  #deploymentLookup?: DeploymentLookup;
+
+  constructor(options: {
+    knex: Knex;
+    entityRefs: EntityRefResolver;
+    deploymentLookup?: DeploymentLookup;
+  }) {
+    this.#knex = options.knex;
+    this.#entityRefs = options.entityRefs;
+    this.#deploymentLookup = options.deploymentLookup;
+  }
+
+  /** Lets the deploy engine supply the deployment block once it exists. */
+  setDeploymentLookup(lookup: DeploymentLookup) {
+    this.#deploymentLookup = lookup;
+  }
+
+  async status(entityRef: string): Promise<CicdStatus> {
+    const ref = entityRef.toLowerCase();
+    let repo = await this.#entityRefs.repoForEntity(ref);
+    if (!repo) {
+      // An entity without the annotation may still have events (e.g. POST /events).
+      const row = await this.#knex('oasis_events')
+        .where('entity_ref', ref)
+        .whereNotNull('repo')
+        .orderBy('id', 'desc')
+        .first('repo');
+      repo = row?.repo?.toLowerCase() ?? null;
+    }
+    const deployment = this.#deploymentLookup
+      ? await this.#deploymentLookup(ref)
+      : null;
+    if (!repo) {
+      return {
+        repo: null,
+        defaultBranch: null,
+        branches: [],
+        deployment,
+        webhook: { connected: false, lastDeliveryAt: null },
+      };
+    }
+
+    const rows: OasisEventRow[] = await this.#knex('oasis_events')
+      .where('kind', 'workflow_run')
+      .whereRaw('lower(repo) = ?', [repo])
+      .orderBy('id', 'desc')
+      .limit(WINDOW);
+    let displayRepo = repo;
+    let defaultBranch: string | null = null;
+    const latest = new Map<string, Candidate>();
+    for (const row of rows) {
+      const event = rowToEvent(row);
+      const m = event.meta as Record<string, any>;
+      displayRepo = event.repo ?? displayRepo;
+      defaultBranch ??=
+        typeof m.defaultBranch === 'string' ? m.defaultBranch : null;
+      const branch = event.ref ?? '(no branch)';
+      const workflowKey = String(m.workflowId ?? m.workflow ?? event.title);
+      const key = `${branch}\u0000${workflowKey}`;
+      const candidate: Candidate = {
+        branch,
+        order: [
+          Number(m.runNumber ?? 0),
+          Number(m.runAttempt ?? 1),
+          BigInt(event.id),
+        ],
+        summary: {
+          name: String(m.workflow ?? 'workflow'),
+          runId: m.runId,
+          runNumber: m.runNumber ?? undefined,
+          status: m.githubStatus ?? githubStatusOf(event.status),
+          conclusion: m.conclusion ?? null,
+          headSha: m.headSha ?? undefined,
+          url: event.link ?? undefined,
+          startedAt: m.runStartedAt ?? undefined,
+          updatedAt: m.updatedAt ?? event.createdAt,
+        },
+      };
+      const current = latest.get(key);
+      if (!current || newer(candidate.order, current.order)) {
+        latest.set(key, candidate);
+      }
+    }
+
+    const byBranch = new Map<string, WorkflowRunSummary[]>();
+    for (const c of latest.values()) {
+      byBranch.set(c.branch, [...(byBranch.get(c.branch) ?? []), c.summary]);
+    }
+    const lastUpdate = (runs: WorkflowRunSummary[]) =>
+      Math.max(...runs.map(r => Date.parse(r.updatedAt ?? '') || 0));
+    const branches = [...byBranch.entries()]
+      .map(([branch, workflows]) => ({
+        branch,
+        workflows: workflows.sort((a, b) => a.name.localeCompare(b.name)),
+      }))
+      .sort((a, b) => {
+        if (a.branch === defaultBranch) return -1;
+        if (b.branch === defaultBranch) return 1;
+        return lastUpdate(b.workflows) - lastUpdate(a.workflows);
+      });
+
+    return {
+      repo: displayRepo,
+      defaultBranch,
+      branches,
+      deployment,
+      webhook: await this.#webhook(repo),
+    };
+  }
+
+  async #webhook(repo: string): Promise<CicdStatus['webhook']> {
+    const owner = repo.split('/')[0];
+    const rows = await this.#knex('webhook_sources').whereIn('source_key', [
+      `repo:${repo}`,
+      `org:${owner}`,
+    ]);
+    const repoRow = rows.find(r => r.source_key === `repo:${repo}`);
+    return {
+      connected: rows.some(r => r.pinged_at || r.last_delivery_at),
+      lastDeliveryAt: repoRow?.last_delivery_at
+        ? toDate(repoRow.last_delivery_at).toISOString()
+        : null,
+    };
+  }
+}
+
+function githubStatusOf(status: string): string {
+  if (status === 'queued' || status === 'in_progress') {
+    return status;
+  }
+  return 'completed';
+}

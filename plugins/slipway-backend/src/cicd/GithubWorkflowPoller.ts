@@ -1,0 +1,265 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import {
+  DefaultGithubCredentialsProvider,
+  ScmIntegrations,
+} from '@backstage/integration';
+import { Octokit } from '@octokit/rest';
+import { Knex } from 'knex';
+import { EntityRefResolver } from '../oasis/EntityRefResolver';
+import { mapWorkflowRun } from '../oasis/githubMapping';
+import { toDate } from '../oasis/rows';
+import { VtidExtractor } from '../oasis/vtid';
+import { WebhookProcessor } from '../webhooks/WebhookProcessor';
+
+/** Effective `slipway.cicd.polling` settings. */
+export interface PollingConfig {
+  enabled: boolean;
+  frequencySeconds: number;
+  /** A repository is polled when its webhook has been silent this long. */
+  silentAfterMinutes: number;
+  /** Runs read per repository and poll (GitHub's per_page, at most 100). */
+  perPage: number;
+  /** The GitHub host in `integrations.github` to poll. */
+  host: string;
+}
+
+/** Reads `slipway.cicd.polling` and `slipway.github.host`. */
+export function readPollingConfig(config: Config): PollingConfig {
+  const c = config.getOptionalConfig('slipway.cicd.polling');
+  return {
+    enabled: c?.getOptionalBoolean('enabled') ?? true,
+    frequencySeconds: c?.getOptionalNumber('frequencySeconds') ?? 60,
+    silentAfterMinutes: c?.getOptionalNumber('silentAfterMinutes') ?? 10,
+    perPage: Math.min(100, c?.getOptionalNumber('perPage') ?? 30),
+    host: config.getOptionalString('slipway.github.host') ?? 'github.com',
+  };
+}
+
+/** Outcome of one polling round, per repository. */
+export interface PollReport {
+  polled: string[];
+  notModified: string[];
+  skipped: string[];
+  rateLimited: string[];
+  failed: string[];
+  stored: number;
+}
+
+interface PollState {
+  repo: string;
+  etag: string | null;
+  next_poll_at: Date | string | number | null;
+}
+
+/**
+ * The fallback for repositories whose webhook is silent (not installed,
+ * broken, or GitHub not reaching us): reads their recent workflow runs from
+ * the REST API and stores them as the same workflow_run events, deduplicated
+ * against what the webhook delivers.
+ *
+ * Requests are conditional (ETag): GitHub answers 304 without counting it
+ * against the rate limit, and Octokit throws a 304 as an error. On a rate
+ * limit the poller waits until GitHub's reset time before asking again.
+ */
+export class GithubWorkflowPoller {
+  readonly #knex: Knex;
+  readonly #processor: WebhookProcessor;
+  readonly #entityRefs: EntityRefResolver;
+  readonly #vtid: VtidExtractor;
+  readonly #config: Config;
+  readonly #polling: PollingConfig;
+  readonly #logger?: LoggerService;
+
+  constructor(options: {
+    knex: Knex;
+    processor: WebhookProcessor;
+    entityRefs: EntityRefResolver;
+    vtid: VtidExtractor;
+    config: Config;
+    logger?: LoggerService;
+  }) {
+    this.#knex = options.knex;
+    this.#processor = options.processor;
+    this.#entityRefs = options.entityRefs;
+    this.#vtid = options.vtid;
+    this.#config = options.config;
+    this.#polling = readPollingConfig(options.config);
+    this.#logger = options.logger;
+  }
+
+  get settings(): PollingConfig {
+    return this.#polling;
+  }
+
+  /** One round over the catalog's repositories. */
+  async pollOnce(now = new Date()): Promise<PollReport> {
+    const report: PollReport = {
+      polled: [],
+      notModified: [],
+      skipped: [],
+      rateLimited: [],
+      failed: [],
+      stored: 0,
+    };
+    const repos = await this.#entityRefs.repositories();
+    if (repos.length === 0) {
+      return report;
+    }
+    const integrations = ScmIntegrations.fromConfig(this.#config);
+    const integration = integrations.github.byHost(this.#polling.host);
+    if (!integration) {
+      this.#logger?.warn(
+        `No integrations.github entry for host ${
+          this.#polling.host
+        }; the CI/CD polling fallback is idle`,
+      );
+      return report;
+    }
+    const credentials =
+      DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+    const clients = new Map<string, Octokit>();
+    const silentSince =
+      now.getTime() - this.#polling.silentAfterMinutes * 60_000;
+    const sources = await this.#knex('webhook_sources').whereIn(
+      'source_key',
+      repos.map(r => `repo:${r}`),
+    );
+    const lastDelivery = new Map<string, number>(
+      sources
+        .filter(s => s.last_delivery_at)
+        .map(s => [
+          String(s.source_key).slice(5),
+          toDate(s.last_delivery_at).getTime(),
+        ]),
+    );
+    const states = new Map<string, PollState>(
+      (await this.#knex('github_poll_state').whereIn('repo', repos)).map(
+        (s: PollState) => [s.repo, s],
+      ),
+    );
+
+    let rateLimitedUntil: Date | undefined;
+    for (const repo of repos) {
+      const state = states.get(repo);
+      const next = state?.next_poll_at
+        ? toDate(state.next_poll_at).getTime()
+        : 0;
+      if ((lastDelivery.get(repo) ?? 0) > silentSince || next > now.getTime()) {
+        report.skipped.push(repo);
+        continue;
+      }
+      if (rateLimitedUntil) {
+        // The limit is per token: every repository waits.
+        await this.#saveState(repo, { next_poll_at: rateLimitedUntil });
+        report.rateLimited.push(repo);
+        continue;
+      }
+      const [owner, name] = repo.split('/');
+      try {
+        let octokit = clients.get(owner);
+        if (!octokit) {
+          // GitHub App installations are per owner; a token is per owner too.
+          const { token } = await credentials.getCredentials({
+            url: `https://${this.#polling.host}/${owner}/${name}`,
+          });
+          octokit = new Octokit({
+            baseUrl: integration.config.apiBaseUrl,
+            auth: token,
+            userAgent: 'backstage-slipway',
+          });
+          clients.set(owner, octokit);
+        }
+        const response = await octokit.request(
+          'GET /repos/{owner}/{repo}/actions/runs',
+          {
+            owner,
+            repo: name,
+            per_page: this.#polling.perPage,
+            headers: state?.etag ? { 'if-none-match': state.etag } : {},
+          },
+        );
+        const runs = [...(response.data.workflow_runs ?? [])].reverse();
+        for (const run of runs) {
+          const mapped = mapWorkflowRun(
+            run,
+            { repository: run.repository },
+            { vtid: this.#vtid },
+            { polled: true },
+          );
+          report.stored += (await this.#processor.ingest(mapped)).length;
+        }
+        await this.#saveState(repo, {
+          etag: (response.headers.etag as string | undefined) ?? null,
+          last_polled_at: now,
+          next_poll_at: null,
+          last_error: null,
+        });
+        report.polled.push(repo);
+      } catch (error: any) {
+        const status: number | undefined = error?.status;
+        const headers: Record<string, string | undefined> =
+          error?.response?.headers ?? {};
+        if (status === 304) {
+          await this.#saveState(repo, {
+            last_polled_at: now,
+            next_poll_at: null,
+            last_error: null,
+          });
+          report.notModified.push(repo);
+        } else if (
+          status === 429 ||
+          (status === 403 &&
+            (headers['x-ratelimit-remaining'] === '0' ||
+              headers['retry-after']))
+        ) {
+          rateLimitedUntil = rateLimitReset(headers, now);
+          this.#logger?.warn(
+            `GitHub rate limit reached while polling ${repo}; polling resumes at ${rateLimitedUntil.toISOString()}`,
+          );
+          await this.#saveState(repo, {
+            next_poll_at: rateLimitedUntil,
+            last_error: `rate limited (HTTP ${status})`,
+          });
+          report.rateLimited.push(repo);
+        } else {
+          this.#logger?.warn(
+            `Polling workflow runs of ${repo} failed: ${error}`,
+          );
+          await this.#saveState(repo, {
+            last_polled_at: now,
+            // Back off a failing repository for a few rounds.
+            next_poll_at: new Date(
+              now.getTime() + 5 * this.#polling.frequencySeconds * 1000,
+            ),
+            last_error: String(error?.message ?? error).slice(0, 1000),
+          });
+          report.failed.push(repo);
+        }
+      }
+    }
+    return report;
+  }
+
+  async #saveState(repo: string, values: Record<string, unknown>) {
+    await this.#knex('github_poll_state')
+      .insert({ repo, ...values })
+      .onConflict('repo')
+      .merge(Object.keys(values));
+  }
+}
+
+function rateLimitReset(
+  headers: Record<string, string | undefined>,
+  now: Date,
+): Date {
+  const retryAfter = Number(headers['retry-after']);
+  if (Number.isFinite(retryAfter) && retryAfter > 0) {
+    return new Date(now.getTime() + retryAfter * 1000);
+  }
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (Number.isFinite(reset) && reset * 1000 > now.getTime()) {
+    return new Date(reset * 1000);
+  }
+  return new Date(now.getTime() + 60_000);
+}

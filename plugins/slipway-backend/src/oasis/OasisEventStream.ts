@@ -1,0 +1,228 @@
+import type { OasisEvent } from '@slipway/plugin-slipway-common';
+import type { Request, Response } from 'express';
+import { EventFilter, matchesEventFilter } from './filters';
+import { OasisEventStore } from './OasisEventStore';
+import { OasisEventTailer } from './OasisEventTailer';
+
+/** Options of {@link OasisEventStream}. */
+export interface OasisEventStreamOptions {
+  store: OasisEventStore;
+  tailer: OasisEventTailer;
+  /** Live events held for one subscriber before it falls back to replay. */
+  maxBufferedEvents?: number;
+  heartbeatMs?: number;
+  /** Page size of replays from the table. */
+  replayBatchSize?: number;
+}
+
+/** Counters for tests and the benchmark. */
+export interface OasisEventStreamStats {
+  subscribers: number;
+  bufferedEvents: number;
+  maxBufferedEvents: number;
+  overflows: number;
+}
+
+class ClosedError extends Error {}
+
+/**
+ * Serves `GET /events/stream`: a replay from the table after the client's
+ * Last-Event-ID, then live events from the instance's tailer.
+ *
+ * Each subscriber sends strictly increasing ids (never a duplicate) and
+ * every id it skips is one that does not match its filter. Live events wait
+ * in a bounded buffer; a subscriber that cannot keep up (its socket is not
+ * draining) loses that buffer and catches up from the table instead, so a
+ * slow client neither stalls the others nor grows memory.
+ */
+export class OasisEventStream {
+  readonly #store: OasisEventStore;
+  readonly #tailer: OasisEventTailer;
+  readonly #maxBuffered: number;
+  readonly #heartbeatMs: number;
+  readonly #replayBatchSize: number;
+  readonly #buffers = new Set<{ length: number }>();
+  #overflows = 0;
+
+  constructor(options: OasisEventStreamOptions) {
+    this.#store = options.store;
+    this.#tailer = options.tailer;
+    this.#maxBuffered = options.maxBufferedEvents ?? 500;
+    this.#heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.#replayBatchSize = options.replayBatchSize ?? 500;
+  }
+
+  stats(): OasisEventStreamStats {
+    let bufferedEvents = 0;
+    for (const b of this.#buffers) {
+      bufferedEvents += b.length;
+    }
+    return {
+      subscribers: this.#buffers.size,
+      bufferedEvents,
+      maxBufferedEvents: this.#maxBuffered,
+      overflows: this.#overflows,
+    };
+  }
+
+  /**
+   * Streams to one client until it disconnects. `lastEventId` (from the
+   * header or query) asks for a replay of everything after it.
+   */
+  async serve(
+    req: Request,
+    res: Response,
+    filter: EventFilter,
+    lastEventId: bigint | undefined,
+  ): Promise<void> {
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const onClose = () => {
+      closed = true;
+      signal();
+    };
+    req.on('close', onClose);
+    res.on('close', onClose);
+
+    let buffer: OasisEvent[] = [];
+    let overflow = false;
+    const holder = { length: 0 };
+    const subscription = await this.#tailer.subscribe(events => {
+      if (overflow) {
+        return;
+      }
+      for (const event of events) {
+        if (!matchesEventFilter(event, filter)) {
+          continue;
+        }
+        if (buffer.length >= this.#maxBuffered) {
+          overflow = true;
+          this.#overflows++;
+          buffer = [];
+          holder.length = 0;
+          break;
+        }
+        buffer.push(event);
+        holder.length = buffer.length;
+      }
+      signal();
+    });
+    this.#buffers.add(holder);
+
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    // no-transform keeps the compression middleware from buffering the stream.
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+
+    let writing = false;
+    const write = async (chunk: string) => {
+      if (closed) {
+        throw new ClosedError();
+      }
+      if (!res.write(chunk)) {
+        writing = true;
+        await new Promise<void>(resolve => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+        writing = false;
+        if (closed) {
+          throw new ClosedError();
+        }
+      }
+    };
+    const heartbeat = setInterval(() => {
+      if (!closed && !writing) {
+        res.write(': heartbeat\n\n');
+      }
+    }, this.#heartbeatMs);
+
+    let lastSent = lastEventId ?? (filter.since ? 0n : subscription.horizon);
+    let catchUpTo: bigint | undefined =
+      lastEventId !== undefined || filter.since
+        ? subscription.horizon
+        : undefined;
+    const send = async (event: OasisEvent) => {
+      const id = BigInt(event.id);
+      if (id <= lastSent) {
+        return;
+      }
+      lastSent = id;
+      await write(
+        `id: ${event.id}\nevent: oasis\ndata: ${JSON.stringify(event)}\n\n`,
+      );
+    };
+
+    try {
+      await write('retry: 2000\n: connected\n\n');
+      while (!closed) {
+        if (catchUpTo !== undefined) {
+          for (;;) {
+            const page = await this.#store.readRange(
+              filter,
+              lastSent,
+              catchUpTo,
+              this.#replayBatchSize,
+            );
+            for (const event of page) {
+              await send(event);
+            }
+            if (page.length < this.#replayBatchSize) {
+              break;
+            }
+          }
+          catchUpTo = undefined;
+        }
+        while (buffer.length > 0 && !overflow) {
+          const event = buffer.shift()!;
+          holder.length = buffer.length;
+          await send(event);
+        }
+        if (overflow) {
+          // Everything dropped is in the table below the tailer's cursor.
+          overflow = false;
+          buffer = [];
+          holder.length = 0;
+          catchUpTo = this.#tailer.cursor;
+          continue;
+        }
+        if (!closed) {
+          await new Promise<void>(resolve => {
+            wake = resolve;
+            if (buffer.length > 0 || overflow || closed) {
+              signal();
+            }
+          });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ClosedError)) {
+        res.write(
+          `event: error\ndata: ${JSON.stringify({
+            message: String(error),
+          })}\n\n`,
+        );
+      }
+    } finally {
+      clearInterval(heartbeat);
+      subscription.unsubscribe();
+      this.#buffers.delete(holder);
+      req.off('close', onClose);
+      res.end();
+    }
+  }
+}

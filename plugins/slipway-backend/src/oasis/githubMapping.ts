@@ -1,0 +1,343 @@
+import type {
+  OasisEventInput,
+  OasisStatus,
+} from '@slipway/plugin-slipway-common';
+import { VtidExtractor } from './vtid';
+
+/** GitHub events that become OASIS events; every other one is `ignored`. */
+export const MAPPED_GITHUB_EVENTS = [
+  'workflow_run',
+  'workflow_job',
+  'check_run',
+  'check_suite',
+  'pull_request',
+  'push',
+] as const;
+
+/** An event to store, with the key that deduplicates it (if any). */
+export interface MappedEvent {
+  input: OasisEventInput;
+  /**
+   * Same key, same fact: a workflow run seen by the webhook and by the
+   * polling fallback is stored once.
+   */
+  dedupKey?: string;
+}
+
+/** Result of mapping one delivery. */
+export interface MappedDelivery {
+  result: 'stored' | 'ignored';
+  repo: string | null;
+  events: MappedEvent[];
+}
+
+type Json = Record<string, any>;
+
+/**
+ * Maps a GitHub run or check state to an OASIS status:
+ * queued → in_progress → success / failure / cancelled / skipped.
+ */
+export function githubRunStatus(
+  status: string | null | undefined,
+  conclusion: string | null | undefined,
+): OasisStatus {
+  if (status === 'completed' || (!status && conclusion)) {
+    switch (conclusion) {
+      case 'success':
+        return 'success';
+      case 'failure':
+      case 'timed_out':
+      case 'startup_failure':
+      case 'action_required':
+        return 'failure';
+      case 'cancelled':
+        return 'cancelled';
+      case 'skipped':
+      case 'neutral':
+      case 'stale':
+        return 'skipped';
+      default:
+        return 'info';
+    }
+  }
+  if (status === 'in_progress') {
+    return 'in_progress';
+  }
+  return 'queued';
+}
+
+function title(module: string, action: string | undefined): string {
+  const suffix = (action ?? 'event').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return `CICDL-${module}-${suffix}`;
+}
+
+function branchOf(ref: string | null | undefined): string | null {
+  if (!ref) {
+    return null;
+  }
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Turns one GitHub delivery into OASIS events. Pure: the caller adds the
+ * entityRef (a catalog lookup) and persists. Unmapped event types and
+ * payloads without the expected object are `ignored`.
+ */
+export function mapGithubDelivery(
+  eventName: string,
+  payload: Json,
+  context: { deliveryId: string; vtid: VtidExtractor },
+): MappedDelivery {
+  const repo: string | null = str(payload?.repository?.full_name);
+  const common = {
+    deliveryId: context.deliveryId,
+    action: str(payload?.action),
+    sender: str(payload?.sender?.login),
+  };
+  const one = (
+    input: Omit<OasisEventInput, 'source' | 'kind' | 'repo'>,
+    dedupKey?: string,
+  ): MappedDelivery => ({
+    result: 'stored',
+    repo,
+    events: [
+      {
+        input: { ...input, source: 'github.actions', kind: eventName, repo },
+        dedupKey,
+      },
+    ],
+  });
+  const ignored: MappedDelivery = { result: 'ignored', repo, events: [] };
+
+  switch (eventName) {
+    case 'workflow_run': {
+      const run = payload.workflow_run;
+      if (!run || typeof run !== 'object') {
+        return ignored;
+      }
+      return mapWorkflowRun(run, payload, context, {
+        ...common,
+        polled: false,
+      });
+    }
+    case 'workflow_job': {
+      const job = payload.workflow_job;
+      if (!job || typeof job !== 'object') {
+        return ignored;
+      }
+      return one({
+        module: 'WORKFLOW',
+        status: githubRunStatus(job.status, job.conclusion),
+        title: title('JOB', payload.action),
+        ref: str(job.head_branch),
+        link: str(job.html_url),
+        ...context.vtid.extract([job.head_branch]),
+        meta: {
+          ...common,
+          job: job.name,
+          jobId: job.id,
+          runId: job.run_id,
+          runAttempt: job.run_attempt,
+          workflow: job.workflow_name ?? null,
+          conclusion: job.conclusion ?? null,
+          headSha: job.head_sha,
+          runner: job.runner_name ?? null,
+        },
+      });
+    }
+    case 'check_run': {
+      const check = payload.check_run;
+      if (!check || typeof check !== 'object') {
+        return ignored;
+      }
+      const branch = str(check.check_suite?.head_branch);
+      return one({
+        module: 'CHECK',
+        status: githubRunStatus(check.status, check.conclusion),
+        title: title('CHECK', payload.action),
+        ref: branch,
+        link: str(check.html_url),
+        ...context.vtid.extract([branch, check.output?.title]),
+        meta: {
+          ...common,
+          name: check.name,
+          checkRunId: check.id,
+          conclusion: check.conclusion ?? null,
+          headSha: check.head_sha,
+          app: check.app?.slug ?? null,
+          pullRequests: (check.pull_requests ?? []).map((p: Json) => p.number),
+        },
+      });
+    }
+    case 'check_suite': {
+      const suite = payload.check_suite;
+      if (!suite || typeof suite !== 'object') {
+        return ignored;
+      }
+      const branch = str(suite.head_branch);
+      return one({
+        module: 'CHECK',
+        status: githubRunStatus(suite.status, suite.conclusion),
+        title: title('CHECK-SUITE', payload.action),
+        ref: branch,
+        link:
+          repo && suite.head_sha
+            ? `https://github.com/${repo}/commit/${suite.head_sha}`
+            : null,
+        ...context.vtid.extract([branch, suite.head_commit?.message]),
+        meta: {
+          ...common,
+          checkSuiteId: suite.id,
+          conclusion: suite.conclusion ?? null,
+          headSha: suite.head_sha,
+          app: suite.app?.slug ?? null,
+        },
+      });
+    }
+    case 'pull_request': {
+      const pr = payload.pull_request;
+      if (!pr || typeof pr !== 'object') {
+        return ignored;
+      }
+      const merged = Boolean(pr.merged);
+      let status: OasisStatus = 'info';
+      if (payload.action === 'closed') {
+        status = merged ? 'success' : 'cancelled';
+      }
+      return one({
+        module: 'PR',
+        status,
+        title: title(
+          'PR',
+          payload.action === 'closed' && merged ? 'merged' : payload.action,
+        ),
+        ref: str(pr.head?.ref),
+        link: str(pr.html_url),
+        ...context.vtid.extract([pr.title, pr.head?.ref]),
+        meta: {
+          ...common,
+          number: pr.number ?? payload.number,
+          prTitle: str(pr.title),
+          merged,
+          draft: Boolean(pr.draft),
+          state: pr.state,
+          baseRef: str(pr.base?.ref),
+          headSha: str(pr.head?.sha),
+          author: str(pr.user?.login),
+        },
+      });
+    }
+    case 'push': {
+      if (typeof payload.ref !== 'string') {
+        return ignored;
+      }
+      const commits: Json[] = Array.isArray(payload.commits)
+        ? payload.commits
+        : [];
+      const branch = branchOf(payload.ref);
+      return one({
+        module: 'PUSH',
+        status: 'info',
+        title: title(
+          'PUSH',
+          payload.deleted ? 'deleted' : payload.created ? 'created' : 'pushed',
+        ),
+        ref: branch,
+        link: str(payload.compare),
+        ...context.vtid.extract([
+          branch,
+          ...commits.map(c => str(c?.message)),
+          str(payload.head_commit?.message),
+        ]),
+        meta: {
+          ...common,
+          action: null,
+          pusher: str(payload.pusher?.name),
+          commits: commits.length,
+          headSha: str(payload.after),
+          before: str(payload.before),
+          forced: Boolean(payload.forced),
+          created: Boolean(payload.created),
+          deleted: Boolean(payload.deleted),
+          headCommitMessage:
+            str(payload.head_commit?.message)?.split('\n')[0] ?? null,
+        },
+      });
+    }
+    default:
+      return ignored;
+  }
+}
+
+/**
+ * A workflow run, from a webhook delivery or a poll of the REST API (the
+ * run object has the same shape in both).
+ */
+export function mapWorkflowRun(
+  run: Json,
+  payload: Json,
+  context: { vtid: VtidExtractor },
+  meta: Record<string, unknown>,
+): MappedDelivery {
+  const repo: string | null =
+    str(payload?.repository?.full_name) ?? str(run.repository?.full_name);
+  const status = githubRunStatus(run.status, run.conclusion);
+  const action =
+    str(payload?.action) ??
+    (run.status === 'completed'
+      ? 'completed'
+      : run.status === 'in_progress'
+      ? 'in_progress'
+      : 'requested');
+  const input: OasisEventInput = {
+    source: 'github.actions',
+    kind: 'workflow_run',
+    module: 'WORKFLOW',
+    status,
+    title: title('WORKFLOW', action),
+    ref: str(run.head_branch),
+    link: str(run.html_url),
+    repo,
+    ...context.vtid.extract([
+      run.head_branch,
+      run.head_commit?.message,
+      run.display_title,
+    ]),
+    meta: {
+      ...meta,
+      action,
+      workflow: str(payload?.workflow?.name) ?? str(run.name),
+      workflowId: run.workflow_id ?? null,
+      runId: run.id,
+      runNumber: run.run_number ?? null,
+      runAttempt: run.run_attempt ?? 1,
+      event: str(run.event),
+      githubStatus: str(run.status),
+      conclusion: run.conclusion ?? null,
+      headSha: str(run.head_sha),
+      headBranch: str(run.head_branch),
+      defaultBranch:
+        str(payload?.repository?.default_branch) ??
+        str(run.repository?.default_branch),
+      runStartedAt: str(run.run_started_at) ?? str(run.created_at),
+      updatedAt: str(run.updated_at),
+      pullRequests: (run.pull_requests ?? []).map((p: Json) => p.number),
+    },
+  };
+  return {
+    result: 'stored',
+    repo,
+    events: [
+      {
+        input,
+        dedupKey: `workflow_run:${(repo ?? '').toLowerCase()}:${run.id}:${
+          run.run_attempt ?? 1
+        }:${status}`,
+      },
+    ],
+  };
+}

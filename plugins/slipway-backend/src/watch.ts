@@ -1,0 +1,164 @@
+import {
+  AuthService,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import express from 'express';
+import Router from 'express-promise-router';
+import { CicdStatusService } from './cicd/CicdStatusService';
+import { createCicdRouter } from './cicd/cicdRouter';
+import { GithubWorkflowPoller } from './cicd/GithubWorkflowPoller';
+import { EntityRefResolver } from './oasis/EntityRefResolver';
+import { createEventsRouter } from './oasis/eventsRouter';
+import { OasisEventStore } from './oasis/OasisEventStore';
+import { OasisEventStream } from './oasis/OasisEventStream';
+import { OasisEventTailer } from './oasis/OasisEventTailer';
+import { applyRetention } from './oasis/retention';
+import { VtidExtractor } from './oasis/vtid';
+import { createDeliveriesRouter } from './webhooks/deliveriesRouter';
+import { createWebhookRouter } from './webhooks/webhookRouter';
+import { WebhookProcessor } from './webhooks/WebhookProcessor';
+
+/** Everything "watch" builds; plugin.ts mounts the router. */
+export interface Watch {
+  router: express.Router;
+  tailer: OasisEventTailer;
+  stream: OasisEventStream;
+  processor: WebhookProcessor;
+  cicdStatus: CicdStatusService;
+  poller: GithubWorkflowPoller;
+  entityRefs: EntityRefResolver;
+  close(): void;
+}
+
+/**
+ * Builds the watch side of the plugin (webhooks, events API and stream,
+ * CI/CD status) around the events store, and schedules retention and the
+ * polling fallback.
+ */
+export async function createWatch(options: {
+  config: Config;
+  logger: LoggerService;
+  store: OasisEventStore;
+  catalog: CatalogService;
+  auth: AuthService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  scheduler?: SchedulerService;
+}): Promise<Watch> {
+  const { config, logger, store, catalog, auth, httpAuth, permissions } =
+    options;
+  const events = config.getOptionalConfig('slipway.events');
+  const stream = events?.getOptionalConfig('stream');
+
+  const vtid = VtidExtractor.fromConfig(config);
+  const entityRefs = new EntityRefResolver({
+    catalog,
+    auth,
+    logger,
+    ttlMs:
+      Math.min(60, events?.getOptionalNumber('entityCacheSeconds') ?? 60) *
+      1000,
+  });
+  const tailer = new OasisEventTailer({
+    store,
+    logger,
+    pollIntervalMs: stream?.getOptionalNumber('pollIntervalMs') ?? 250,
+    maxGapWaitMs: (stream?.getOptionalNumber('maxGapWaitSeconds') ?? 30) * 1000,
+  });
+  const eventStream = new OasisEventStream({
+    store,
+    tailer,
+    maxBufferedEvents: stream?.getOptionalNumber('maxBufferedEvents') ?? 500,
+    heartbeatMs: (stream?.getOptionalNumber('heartbeatSeconds') ?? 15) * 1000,
+  });
+  const processor = new WebhookProcessor({
+    events: store,
+    entityRefs,
+    vtid,
+    logger,
+  });
+  const cicdStatus = new CicdStatusService({ knex: store.knex, entityRefs });
+  const poller = new GithubWorkflowPoller({
+    knex: store.knex,
+    processor,
+    entityRefs,
+    vtid,
+    config,
+    logger: logger.child({ area: 'cicd-polling' }),
+  });
+
+  const router = Router();
+  router.use(
+    createWebhookRouter({
+      processor,
+      logger,
+      secrets: () =>
+        (
+          config.getOptionalStringArray('slipway.github.webhookSecrets') ?? []
+        ).filter(s => s.length > 0),
+    }),
+  );
+  router.use(
+    createEventsRouter({
+      store,
+      stream: eventStream,
+      httpAuth,
+      permissions,
+      vtid,
+    }),
+  );
+  router.use(
+    createDeliveriesRouter({
+      knex: store.knex,
+      processor,
+      httpAuth,
+      permissions,
+    }),
+  );
+  router.use(createCicdRouter({ status: cicdStatus }));
+
+  if (options.scheduler) {
+    const retentionDays = events?.getOptionalNumber('retentionDays') ?? 90;
+    await options.scheduler.scheduleTask({
+      id: 'slipway-events-retention',
+      frequency: { hours: 1 },
+      timeout: { minutes: 15 },
+      initialDelay: { minutes: 1 },
+      scope: 'global',
+      fn: async () => {
+        const removed = await applyRetention({ store, retentionDays });
+        logger.info(
+          `Retention (${retentionDays} days) removed ${removed.events} events, ${removed.deliveries} deliveries`,
+        );
+      },
+    });
+    if (poller.settings.enabled) {
+      await options.scheduler.scheduleTask({
+        id: 'slipway-github-workflow-poll',
+        frequency: { seconds: poller.settings.frequencySeconds },
+        timeout: { minutes: 5 },
+        initialDelay: { seconds: 30 },
+        scope: 'global',
+        fn: async () => {
+          await poller.pollOnce();
+        },
+      });
+    }
+  }
+
+  return {
+    router,
+    tailer,
+    stream: eventStream,
+    processor,
+    cicdStatus,
+    poller,
+    entityRefs,
+    close: () => tailer.close(),
+  };
+}
