@@ -1,6 +1,3 @@
-// TEAM NOTE (temporary, remove before landing): every developer working in this
-// checkout must first read /tmp/helper-common.md (environment, how to run tests,
-// coordination rules, deadline 10:20 UTC).
 import type {
   OasisEvent,
   OasisEventInput,
