@@ -161,6 +161,28 @@ describe('GithubTestServer', () => {
     expect(fs.readFileSync(path.join(tmp, 'clone/a.txt'), 'utf8')).toBe(
       'hello',
     );
+    const raw = await fetch(
+      `${github.apiBaseUrl}/repos/acme/gitsvc/contents/a.txt?ref=main`,
+      {
+        headers: {
+          authorization: 'token alice-token',
+          accept: 'application/vnd.github.v3.raw',
+        },
+      },
+    );
+    expect(await raw.text()).toBe('hello');
+    const doc = await (
+      await api('GET', '/repos/acme/gitsvc/contents/a.txt', 'alice-token')
+    ).json();
+    expect(doc).toMatchObject({
+      type: 'file',
+      encoding: 'base64',
+      path: 'a.txt',
+      content: Buffer.from('hello').toString('base64'),
+    });
+    expect((await api('GET', '/repos/acme/gitsvc/contents/a.txt')).status).toBe(
+      404,
+    );
     await expect(
       git(
         [

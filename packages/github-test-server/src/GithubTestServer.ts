@@ -505,6 +505,12 @@ export class GithubTestServer {
         'x-github-media-type': 'github.v3; format=json',
         ...result.headers,
       };
+      if (result.raw) {
+        headers['content-type'] ??= 'application/octet-stream';
+        res.writeHead(result.status, headers);
+        res.end(result.raw);
+        return;
+      }
       if (result.body !== undefined) {
         headers['content-type'] = 'application/json; charset=utf-8';
       }
