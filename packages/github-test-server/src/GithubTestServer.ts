@@ -924,66 +924,70 @@ export class GithubTestServer {
 
     // File contents, as the catalog's GitHub URL reader fetches them: raw
     // with Accept: application/vnd.github.v3.raw, else the JSON document.
-    this.route('GET', '/repos/:owner/:repo/contents/:path*', call => {
-      const repo = this.findRepo(call);
-      if (!repo) return { status: 404, body: notFound() };
-      const ref = call.query.get('ref') ?? repo.defaultBranch;
-      const filePath = call.params.path.replace(/^\/+/, '');
-      if (
-        !/^[\w./-]+$/.test(ref) ||
-        ref.startsWith('-') ||
-        filePath.split('/').includes('..')
-      ) {
-        return { status: 404, body: notFound() };
-      }
-      let content: Buffer;
-      let sha: string;
-      try {
-        const gitDir = this.repoPath(repo.owner, repo.name);
-        sha = execFileSync(
-          'git',
-          ['--git-dir', gitDir, 'rev-parse', `${ref}:${filePath}`],
-          { stdio: 'pipe' },
-        )
-          .toString()
-          .trim();
-        content = execFileSync(
-          'git',
-          ['--git-dir', gitDir, 'cat-file', 'blob', sha],
-          { stdio: 'pipe' },
-        );
-      } catch {
-        return { status: 404, body: notFound() };
-      }
-      const accept = String(call.req.headers.accept ?? '');
-      if (accept.includes('raw')) {
+    this.route(
+      'GET',
+      '/repos/:owner/:repo/contents/:path*',
+      (call): ApiResult => {
+        const repo = this.findRepo(call);
+        if (!repo) return { status: 404, body: notFound() };
+        const ref = call.query.get('ref') ?? repo.defaultBranch;
+        const filePath = call.params.path.replace(/^\/+/, '');
+        if (
+          !/^[\w./-]+$/.test(ref) ||
+          ref.startsWith('-') ||
+          filePath.split('/').includes('..')
+        ) {
+          return { status: 404, body: notFound() };
+        }
+        let content: Buffer;
+        let sha: string;
+        try {
+          const gitDir = this.repoPath(repo.owner, repo.name);
+          sha = execFileSync(
+            'git',
+            ['--git-dir', gitDir, 'rev-parse', `${ref}:${filePath}`],
+            { stdio: 'pipe' },
+          )
+            .toString()
+            .trim();
+          content = execFileSync(
+            'git',
+            ['--git-dir', gitDir, 'cat-file', 'blob', sha],
+            { stdio: 'pipe' },
+          );
+        } catch {
+          return { status: 404, body: notFound() };
+        }
+        const accept = String(call.req.headers.accept ?? '');
+        if (accept.includes('raw')) {
+          return {
+            status: 200,
+            raw: content,
+            headers: {
+              'content-type': 'application/vnd.github.v3.raw',
+              etag: `"${sha}"`,
+            },
+          };
+        }
+        const html = `${this.baseUrl}/${repo.owner}/${repo.name}/blob/${ref}/${filePath}`;
         return {
           status: 200,
-          raw: content,
-          headers: {
-            'content-type': 'application/vnd.github.v3.raw',
-            etag: `"${sha}"`,
+          headers: { etag: `"${sha}"` },
+          body: {
+            type: 'file',
+            encoding: 'base64',
+            size: content.length,
+            name: path.posix.basename(filePath),
+            path: filePath,
+            content: content.toString('base64'),
+            sha,
+            url: `${this.apiBaseUrl}/repos/${repo.owner}/${repo.name}/contents/${filePath}?ref=${ref}`,
+            html_url: html,
+            download_url: `${this.baseUrl}/raw/${repo.owner}/${repo.name}/${ref}/${filePath}`,
           },
         };
-      }
-      const html = `${this.baseUrl}/${repo.owner}/${repo.name}/blob/${ref}/${filePath}`;
-      return {
-        status: 200,
-        headers: { etag: `"${sha}"` },
-        body: {
-          type: 'file',
-          encoding: 'base64',
-          size: content.length,
-          name: path.posix.basename(filePath),
-          path: filePath,
-          content: content.toString('base64'),
-          sha,
-          url: `${this.apiBaseUrl}/repos/${repo.owner}/${repo.name}/contents/${filePath}?ref=${ref}`,
-          html_url: html,
-          download_url: `${this.baseUrl}/raw/${repo.owner}/${repo.name}/${ref}/${filePath}`,
-        },
-      };
-    });
+      },
+    );
 
     // Repository and organization hooks share their handlers.
     const hookRoutes = (
