@@ -8,6 +8,7 @@ import path from 'node:path';
 import { serveGit } from './gitHttpBackend';
 
 const DOCS = 'https://docs.github.com/rest';
+const INVALID = Symbol('invalid');
 
 /** A user or organization account. @public */
 export interface GithubAccount {
@@ -1126,12 +1127,9 @@ export class GithubTestServer {
             }
             hook.config = {
               url: body.config.url ?? hook.config.url,
-              content_type:
-                body.config.content_type === 'json'
-                  ? 'json'
-                  : body.config.content_type === 'form'
-                  ? 'form'
-                  : hook.config.content_type,
+              content_type: ['json', 'form'].includes(body.config.content_type)
+                ? body.config.content_type
+                : hook.config.content_type,
               secret: body.config.secret ?? hook.config.secret,
               insecure_ssl: String(
                 body.config.insecure_ssl ?? hook.config.insecure_ssl,
@@ -1332,16 +1330,25 @@ export class GithubTestServer {
           : 'Authentication required',
       );
     };
-    if (auth === 'bad') return challenge();
+    if (auth === 'bad') {
+      challenge();
+      return;
+    }
     if (!repo || !this.canRead(token, repo)) {
-      if (!token) return challenge();
+      if (!token) {
+        challenge();
+        return;
+      }
       record(404);
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Repository not found.');
       return;
     }
     if (push) {
-      if (!token) return challenge();
+      if (!token) {
+        challenge();
+        return;
+      }
       const scopesOk =
         token.kind === 'app' ||
         (token.scopes ?? []).includes('repo') ||
@@ -1371,8 +1378,6 @@ export class GithubTestServer {
     });
   }
 }
-
-const INVALID = Symbol('invalid');
 
 async function readJson(req: IncomingMessage): Promise<any> {
   const chunks: Buffer[] = [];

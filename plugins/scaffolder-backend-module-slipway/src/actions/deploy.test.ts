@@ -10,8 +10,8 @@ import {
   prepareExampleTemplateRepo,
   removeTempDirs,
   tempDir,
-} from '../testing/fixtures';
-import { startSlipwayBackend } from '../testing/slipwayBackend';
+} from '../__testUtils__/fixtures';
+import { startSlipwayBackend } from '../__testUtils__/slipwayBackend';
 import { createDeployAction } from './deploy';
 import { examples } from './deploy.examples';
 import { createTemplateExtractAction } from './templateExtract';
@@ -131,29 +131,28 @@ describeWithDocker('slipway:deploy against the real deploy engine', () => {
   };
 
   it('runs every documented example: creates the app, waits for running, serves /health', async () => {
+    const results: Record<string, Record<string, unknown>> = {};
     for (const { example } of examples) {
       const input = yaml.parse(example).steps[0].input;
       input.repoUrl = repoUrl;
-      const outputs = await run(input);
-      if (input.wait === false) {
-        expect([
-          'pending',
-          'cloning',
-          'building',
-          'starting',
-          'health_checking',
-          'running',
-        ]).toContain(outputs.status);
-      } else {
-        expect(outputs).toEqual({
-          deploymentId: expect.any(String),
-          url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+/),
-          status: 'running',
-        });
-        const health = await fetch(`${outputs.url}/health`);
-        expect(await health.text()).toBe('ok\n');
-      }
+      results[input.name] = await run(input);
     }
+    // The first example waits until running; the second only queues.
+    expect(results['hello-site']).toEqual({
+      deploymentId: expect.any(String),
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+/),
+      status: 'running',
+    });
+    const health = await fetch(`${results['hello-site'].url}/health`);
+    expect(await health.text()).toBe('ok\n');
+    expect([
+      'pending',
+      'cloning',
+      'building',
+      'starting',
+      'health_checking',
+      'running',
+    ]).toContain(results.orders.status);
   });
 
   it('updates an existing app and queues a new deployment on a re-run', async () => {

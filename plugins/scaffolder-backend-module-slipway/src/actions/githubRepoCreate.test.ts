@@ -2,8 +2,17 @@ import { GithubTestServer } from '@slipway/github-test-server';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { mockContext, outputsOf, removeTempDirs } from '../testing/fixtures';
-import { gitAsync, githubConfig, startGithub, TOKENS } from '../testing/github';
+import {
+  mockContext,
+  outputsOf,
+  removeTempDirs,
+} from '../__testUtils__/fixtures';
+import {
+  gitAsync,
+  githubConfig,
+  startGithub,
+  TOKENS,
+} from '../__testUtils__/github';
 import { createGithubRepoCreateAction } from './githubRepoCreate';
 import { examples } from './githubRepoCreate.examples';
 
@@ -90,21 +99,28 @@ describe('slipway:github:repo:create', () => {
       const calls = github.requests
         .slice(before)
         .map(r => `${r.method} ${r.path}`);
-      if (owner === 'acme') {
-        expect(calls).toContain('POST /api/v3/orgs/acme/repos');
-        expect(github.repo(owner, repo)).toMatchObject({
-          private: true,
-          topics: ['slipway', 'nodejs'],
-          description: 'Orders service',
-        });
-      } else {
-        expect(calls).toContain('GET /api/v3/user');
-        expect(calls).toContain('POST /api/v3/user/repos');
-        expect(github.repo(owner, repo)).toMatchObject({
-          private: false,
-          defaultBranch: 'trunk',
-        });
-      }
+      // What each example must have caused: an org repository through
+      // /orgs/…/repos, a user repository through /user/repos.
+      const expected: Record<string, { calls: string[]; repo: object }> = {
+        acme: {
+          calls: ['GET /api/v3/users/acme', 'POST /api/v3/orgs/acme/repos'],
+          repo: {
+            private: true,
+            topics: ['slipway', 'nodejs'],
+            description: 'Orders service',
+          },
+        },
+        alice: {
+          calls: [
+            'GET /api/v3/users/alice',
+            'GET /api/v3/user',
+            'POST /api/v3/user/repos',
+          ],
+          repo: { private: false, defaultBranch: 'trunk' },
+        },
+      };
+      expect(calls).toEqual(expect.arrayContaining(expected[owner].calls));
+      expect(github.repo(owner, repo)).toMatchObject(expected[owner].repo);
     }
   });
 

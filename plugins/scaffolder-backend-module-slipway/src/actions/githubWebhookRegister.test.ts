@@ -1,9 +1,16 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { GithubTestServer } from '@slipway/github-test-server';
 import yaml from 'yaml';
-import { mockContext, outputsOf, removeTempDirs } from '../testing/fixtures';
-import { githubConfig, startGithub, TOKENS } from '../testing/github';
-import { startSlipwayBackend, WEBHOOK_SECRET } from '../testing/slipwayBackend';
+import {
+  mockContext,
+  outputsOf,
+  removeTempDirs,
+} from '../__testUtils__/fixtures';
+import { githubConfig, startGithub, TOKENS } from '../__testUtils__/github';
+import {
+  startSlipwayBackend,
+  WEBHOOK_SECRET,
+} from '../__testUtils__/slipwayBackend';
 import { createGithubWebhookRegisterAction } from './githubWebhookRegister';
 import { examples } from './githubWebhookRegister.examples';
 

@@ -9,7 +9,7 @@ import {
   outputsOf,
   prepareExampleTemplateRepo,
   removeTempDirs,
-} from '../testing/fixtures';
+} from '../__testUtils__/fixtures';
 import { createTemplateExtractAction } from './templateExtract';
 import { examples } from './templateExtract.examples';
 

@@ -16,8 +16,8 @@ import {
   prepareExampleTemplateRepo,
   REPO_ROOT,
   removeTempDirs,
-} from '../testing/fixtures';
-import { gitAsync, startGithub, TOKENS } from '../testing/github';
+} from '../__testUtils__/fixtures';
+import { gitAsync, startGithub, TOKENS } from '../__testUtils__/github';
 
 jest.setTimeout(600_000);
 
@@ -99,6 +99,19 @@ describe('"Create a microservice" end to end', () => {
     );
     const completion = events.body.find((e: any) => e.type === 'completion');
     return { task, output: completion?.body?.output ?? {} };
+  };
+
+  /** The deployment the template queued serves /health and is linked. */
+  const expectRunningApp = async (output: Record<string, any>) => {
+    const app = await api('GET', '/api/slipway/apps/e2e-site');
+    expect(app.body.currentDeployment.status).toBe('running');
+    const health = await fetch(`${app.body.currentDeployment.url}/health`);
+    expect((await health.text()).trim()).toBe('ok');
+    expect(output.links).toEqual(
+      expect.arrayContaining([
+        { title: 'Running app', url: app.body.currentDeployment.url },
+      ]),
+    );
   };
 
   beforeAll(async () => {
@@ -253,17 +266,7 @@ describe('"Create a microservice" end to end', () => {
     );
     expect(entity.metadata.annotations['slipway.dev/app']).toBe('e2e-site');
 
-    if (withDocker) {
-      const app = await api('GET', '/api/slipway/apps/e2e-site');
-      expect(app.body.currentDeployment.status).toBe('running');
-      const health = await fetch(`${app.body.currentDeployment.url}/health`);
-      expect((await health.text()).trim()).toBe('ok');
-      expect(first.output.links).toEqual(
-        expect.arrayContaining([
-          { title: 'Running app', url: app.body.currentDeployment.url },
-        ]),
-      );
-    }
+    await (withDocker ? expectRunningApp(first.output) : Promise.resolve());
 
     // Second run: the repository is reused, nothing new is pushed, the hook
     // is updated rather than duplicated.

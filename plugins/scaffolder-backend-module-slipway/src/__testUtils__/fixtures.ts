@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The repository root (this file is plugins/<pkg>/src/testing/). */
+/** The repository root (this file is plugins/<pkg>/src/__testUtils__/). */
+// Test helpers only ever run from the source tree, never from a build.
+// eslint-disable-next-line no-restricted-syntax
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
 const GIT_ENV = {
@@ -62,19 +64,19 @@ export function makeRepo(
       fs.writeFileSync(file, content);
     }
   }
-  const git = (args: string[], cwd = work) =>
+  const run = (args: string[], cwd = work) =>
     execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }).trim();
-  git(['init', '-q', '-b', 'main']);
-  git(['add', '-A']);
-  git(['commit', '-q', '-m', 'fixture']);
-  git(['init', '-q', '--bare', '-b', 'main', bare], root);
-  git(['config', 'uploadpack.allowFilter', 'true'], bare);
-  git(['config', 'uploadpack.allowAnySHA1InWant', 'true'], bare);
-  git(['push', '-q', bare, 'main']);
+  run(['init', '-q', '-b', 'main']);
+  run(['add', '-A']);
+  run(['commit', '-q', '-m', 'fixture']);
+  run(['init', '-q', '--bare', '-b', 'main', bare], root);
+  run(['config', 'uploadpack.allowFilter', 'true'], bare);
+  run(['config', 'uploadpack.allowAnySHA1InWant', 'true'], bare);
+  run(['push', '-q', bare, 'main']);
   return {
     dir: bare,
     url: pathToFileURL(bare).toString(),
-    sha: git(['rev-parse', 'HEAD']),
+    sha: run(['rev-parse', 'HEAD']),
   };
 }
 
