@@ -201,6 +201,8 @@ export class DeployEngine {
     for (const old of superseded) {
       await this.deps.events.statusChanged(app, old, 'superseded');
     }
+    // After the `queued` event, so the live feed never shows the claim
+    // before the request.
     await this.deps.events.statusChanged(app, deployment, 'pending');
     this.worker.wake();
   }

@@ -11,7 +11,7 @@ import {
   TestRepo,
   waitForDeployment,
   WEBHOOK_SECRET,
-} from './testing/testApps';
+} from './__testUtils__/testApps';
 
 jest.setTimeout(240_000);
 

@@ -13,7 +13,7 @@ import {
   testConfig,
   TestRepo,
   waitForDeployment,
-} from './testing/testApps';
+} from './__testUtils__/testApps';
 
 jest.setTimeout(300_000);
 

@@ -9,10 +9,11 @@ import {
   imageTagsOf,
   RUN,
   startBackend,
+  startProbe,
   testConfig,
   TestRepo,
   waitForDeployment,
-} from './testing/testApps';
+} from './__testUtils__/testApps';
 
 jest.setTimeout(300_000);
 
@@ -237,6 +238,70 @@ describeWithDocker('deploy engine lifecycle with a real Docker engine', () => {
       }
     },
   );
+
+  it('undoes a switch when Docker calls the new container unhealthy, and the old one never stops serving', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const backend = await startBackend(knex);
+    const { server } = backend;
+    const repo = new TestRepo();
+    repos.push(repo);
+    repo.commit({ body: 'stable' });
+    const name = `${RUN}-revert`;
+    try {
+      const created = await request(server)
+        .post('/api/slipway/apps')
+        .set(auth)
+        .send({
+          name,
+          repoUrl: repo.url,
+          healthCheck: { path: '/healthz', timeoutSeconds: 20 },
+        });
+      const stable = await waitForDeployment(
+        server,
+        created.body.deployment.id,
+        finished,
+      );
+      expect(stable.status).toBe('running');
+
+      // Answers HTTP from outside, but its shell-form Docker HEALTHCHECK
+      // cannot run without /bin/sh.
+      repo.commit({ body: 'no-shell', withoutShell: true });
+      const probe = startProbe(server, name);
+      const queued = await request(server)
+        .post(`/api/slipway/apps/${name}/deployments`)
+        .set(auth)
+        .send({});
+      const bad = await waitForDeployment(
+        server,
+        queued.body.id,
+        s => s === 'failed' || s === 'cancelled',
+        60_000,
+      );
+      const seen = await probe.stop();
+      expect(bad.error).toMatch(
+        /^switch failed: Docker reports the container unhealthy/,
+      );
+      expect(seen.dockerGaps).toBe(0);
+      expect(seen.failures).toEqual([]);
+      const app = await request(server).get(`/api/slipway/apps/${name}`);
+      expect(app.body.currentDeployment).toMatchObject({
+        id: stable.id,
+        status: 'running',
+      });
+      expect(await fetchText(app.body.url)).toBe('stable');
+      // The undone container is drained like a replaced one, then removed.
+      for (let i = 0; i < 100; i++) {
+        if ((await containersOf(name)).length === 1) break;
+        await new Promise(r => setTimeout(r, 100));
+      }
+      expect((await containersOf(name)).map(c => c.Names[0])).toEqual([
+        `/${name}-${stable.id}`,
+      ]);
+      expect(await imageTagsOf(name)).not.toContain(bad.imageTag);
+    } finally {
+      await backend.stop();
+    }
+  });
 
   it('fails deployments clearly when the Docker engine is unreachable, and keeps the API working', async () => {
     const knex = await databases.init('SQLITE_3');

@@ -20,13 +20,14 @@ export class DeploymentSignals {
   /** Resolves on the next notification for the deployment or after `ms`. */
   wait(deploymentId: string, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined = undefined;
       const done = () => {
         clearTimeout(timer);
         this.emitter.off(deploymentId, done);
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      timer = setTimeout(done, ms);
       this.emitter.once(deploymentId, done);
       signal?.addEventListener('abort', done, { once: true });
     });

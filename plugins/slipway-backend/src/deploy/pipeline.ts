@@ -282,6 +282,9 @@ export async function runPipeline(
     });
     if (!switched) throw new Error('the deployment was ended by someone else');
     if (revertedBecause) {
+      // Its URL was handed out between the switch and the undo: drain it
+      // like any replaced container.
+      await new Promise(r => setTimeout(r, cfg.drainSeconds * 1000));
       await removeContainer(docker, newContainer!, 2).catch(() => {});
       if (newImage) {
         await docker
@@ -311,12 +314,14 @@ export async function runPipeline(
     const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
     const finalStatus: DeploymentStatus =
       reason === 'cancel' ? 'cancelled' : 'failed';
-    const message =
-      reason === 'cancel'
-        ? `Cancelled during ${stepName}.`
-        : reason === 'shutdown'
-        ? `The backend stopped during ${stepName}; deploy again.`
-        : `${stepName} failed: ${describeError(error, deps.dockerEndpoint)}`;
+    let message = `${stepName} failed: ${describeError(
+      error,
+      deps.dockerEndpoint,
+    )}`;
+    if (reason === 'cancel') message = `Cancelled during ${stepName}.`;
+    if (reason === 'shutdown') {
+      message = `The backend stopped during ${stepName}; deploy again.`;
+    }
     log(message);
     if (containerName) {
       await removeContainer(docker, containerName, 2).catch(() => {});

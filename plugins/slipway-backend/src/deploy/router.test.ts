@@ -6,7 +6,7 @@ import {
   startBackend,
   testConfig,
   waitForDeployment,
-} from './testing/testApps';
+} from './__testUtils__/testApps';
 
 jest.setTimeout(60_000);
 

@@ -49,6 +49,8 @@ export interface VersionOptions {
   healthy?: boolean;
   /** Seconds a RUN step sleeps during the build. */
   buildSleepSeconds?: number;
+  /** Removes /bin/sh from the image, so a shell-form HEALTHCHECK cannot run. */
+  withoutShell?: boolean;
 }
 
 /** A git repository with a busybox httpd app, served as file://. */
@@ -72,9 +74,10 @@ export class TestRepo {
 
   /** Writes a version and commits it; returns the commit sha. */
   commit(version: VersionOptions): string {
-    const sleep = version.buildSleepSeconds
-      ? `RUN ["/bin/sleep", "${version.buildSleepSeconds}"]\n`
-      : '';
+    const sleep =
+      (version.buildSleepSeconds
+        ? `RUN ["/bin/sleep", "${version.buildSleepSeconds}"]\n`
+        : '') + (version.withoutShell ? 'RUN ["/bin/rm", "/bin/sh"]\n' : '');
     fs.writeFileSync(
       path.join(this.dir, 'Dockerfile'),
       `FROM scratch
