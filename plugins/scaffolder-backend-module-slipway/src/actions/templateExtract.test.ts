@@ -13,6 +13,9 @@ import {
 import { createTemplateExtractAction } from './templateExtract';
 import { examples } from './templateExtract.examples';
 
+// git processes are slow when the machine is busy (2 shared cores).
+jest.setTimeout(60_000);
+
 const config = new ConfigReader({
   slipway: { allowedRepositories: ['file://', 'https://github.com/'] },
 });
