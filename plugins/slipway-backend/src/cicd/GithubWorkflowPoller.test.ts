@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
 import { OasisEventStore } from '../oasis/OasisEventStore';
 import { VtidExtractor } from '../oasis/vtid';
-import { repoEntity } from '../webhooks/testBackend';
+import { repoEntity } from '../webhooks/__testUtils__/testBackend';
 import { WebhookProcessor } from '../webhooks/WebhookProcessor';
 import { GithubWorkflowPoller } from './GithubWorkflowPoller';
 

@@ -14,13 +14,17 @@ import {
   assertStrictlyIncreasing,
   openSse,
   SseTestClient,
-} from './sseTestClient';
+} from './__testUtils__/sseTestClient';
 import { VtidExtractor } from './vtid';
-import { sendDelivery, startWatchBackend } from '../webhooks/testBackend';
+import {
+  sendDelivery,
+  startWatchBackend,
+} from '../webhooks/__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
 
 const databases = createTestDatabases();
+const describePostgres = postgresAvailable() ? describe : describe.skip;
 
 const event = (
   title: string,
@@ -175,34 +179,6 @@ describe('GET /events/stream', () => {
         const a = s.open('/api/slipway/events/stream');
         await waitUntil(() => a.comments.includes('connected'));
 
-        if (s.store.isPostgres) {
-          // A takes the lower id but commits after B.
-          const trxA = await knex.transaction();
-          const [early] = await s.store.insertEvents(trxA, [
-            event('takes-id-first'),
-          ]);
-          const late = await s.store.publish(event('commits-first'));
-          expect(BigInt(late.id)).toBeGreaterThan(BigInt(early.id));
-          await new Promise(r => setTimeout(r, 400));
-          // B is visible in the table, but the stream holds it behind A.
-          expect(a.events).toEqual([]);
-          await trxA.commit();
-          s.store.afterCommit([early]);
-          expect((await a.waitFor(2)).map(e => e.title)).toEqual([
-            'takes-id-first',
-            'commits-first',
-          ]);
-
-          // A rolled-back id is skipped once its transaction has ended.
-          const trxC = await knex.transaction();
-          await s.store.insertEvents(trxC, [event('rolled-back')]);
-          await s.store.publish(event('after-rollback'));
-          await new Promise(r => setTimeout(r, 200));
-          expect(a.events).toHaveLength(2);
-          await trxC.rollback();
-          expect((await a.waitFor(3))[2].title).toBe('after-rollback');
-        }
-
         // Many writers whose transactions overlap and end in random order.
         const writers = 12;
         const perWriter = 25;
@@ -291,52 +267,85 @@ describe('GET /events/stream', () => {
       }
     },
   );
+});
 
-  (postgresAvailable() ? it : it.skip)(
-    'delivers an event accepted by one instance to subscribers of another (PostgreSQL)',
-    async () => {
-      const knexA = await databases.init('POSTGRES_15');
-      const knexB = knexFactory({
-        client: 'pg',
-        connection: knexA.client.config.connection,
-        pool: { min: 0, max: 5 },
-      });
+describePostgres('GET /events/stream on PostgreSQL', () => {
+  it('holds a committed event behind a lower id still in flight, and skips a rolled-back id', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const s = await startStreamServer(knex, { pollIntervalMs: 50 });
+    try {
+      const a = s.open('/api/slipway/events/stream');
+      await waitUntil(() => a.comments.includes('connected'));
+      // A takes the lower id but commits after B.
+      const trxA = await knex.transaction();
+      const [early] = await s.store.insertEvents(trxA, [
+        event('takes-id-first'),
+      ]);
+      const late = await s.store.publish(event('commits-first'));
+      expect(BigInt(late.id)).toBeGreaterThan(BigInt(early.id));
+      await new Promise(r => setTimeout(r, 400));
+      // B is visible in the table, but the stream holds it behind A.
+      expect(a.events).toEqual([]);
+      await trxA.commit();
+      s.store.afterCommit([early]);
+      expect((await a.waitFor(2)).map(e => e.title)).toEqual([
+        'takes-id-first',
+        'commits-first',
+      ]);
+
+      // A rolled-back id is skipped once its transaction has ended.
+      const trxC = await knex.transaction();
+      await s.store.insertEvents(trxC, [event('rolled-back')]);
+      await s.store.publish(event('after-rollback'));
+      await new Promise(r => setTimeout(r, 200));
+      expect(a.events).toHaveLength(2);
+      await trxC.rollback();
+      expect((await a.waitFor(3))[2].title).toBe('after-rollback');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('delivers an event accepted by one instance to subscribers of another', async () => {
+    const knexA = await databases.init('POSTGRES_15');
+    const knexB = knexFactory({
+      client: 'pg',
+      connection: knexA.client.config.connection,
+      pool: { min: 0, max: 5 },
+    });
+    try {
+      const a = await startWatchBackend({ knex: knexA });
+      const b = await startWatchBackend({ knex: knexB });
+      const bUrl = `http://127.0.0.1:${
+        (b.server.address() as AddressInfo).port
+      }`;
+      const sub = openSse(bUrl, '/api/slipway/events/stream?kind=push');
       try {
-        const a = await startWatchBackend({ knex: knexA });
-        const b = await startWatchBackend({ knex: knexB });
-        const bUrl = `http://127.0.0.1:${
-          (b.server.address() as AddressInfo).port
-        }`;
-        const sub = openSse(bUrl, '/api/slipway/events/stream?kind=push');
-        try {
-          await waitUntil(() => sub.comments.includes('connected'));
-          const examples: Array<{
-            name: string;
-            examples: any[];
-          }> = require('@octokit/webhooks-examples/api.github.com/index.json');
-          const push = examples.find(e => e.name === 'push')!.examples[4];
-          const started = Date.now();
-          for (let i = 0; i < 5; i++) {
-            expect((await sendDelivery(a.server, 'push', push)).status).toBe(
-              202,
-            );
-          }
-          const got = await sub.waitFor(5, 10_000);
-          expect(Date.now() - started).toBeLessThan(10_000);
-          expect(
-            got.every(
-              e => e.kind === 'push' && e.repo === push.repository.full_name,
-            ),
-          ).toBe(true);
-          assertStrictlyIncreasing(got);
-        } finally {
-          sub.close();
-          await a.stop();
-          await b.stop();
+        await waitUntil(() => sub.comments.includes('connected'));
+        const examples: Array<{
+          name: string;
+          examples: any[];
+        }> = require('@octokit/webhooks-examples/api.github.com/index.json');
+        const push = examples.find(e => e.name === 'push')!.examples[4];
+        const started = Date.now();
+        for (let i = 0; i < 5; i++) {
+          expect((await sendDelivery(a.server, 'push', push)).status).toBe(202);
         }
+        const got = await sub.waitFor(5, 10_000);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(
+          got.every(
+            e => e.kind === 'push' && e.repo === push.repository.full_name,
+          ),
+        ).toBe(true);
+        assertStrictlyIncreasing(got);
       } finally {
-        await knexB.destroy();
+        sub.close();
+        await a.stop();
+        await b.stop();
       }
-    },
-  );
+    } finally {
+      await knexB.destroy();
+    }
+  });
 });

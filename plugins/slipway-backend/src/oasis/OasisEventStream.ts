@@ -91,6 +91,13 @@ export class OasisEventStream {
 
     let buffer: OasisEvent[] = [];
     let overflow = false;
+    const waitForWork = () =>
+      new Promise<void>(resolve => {
+        wake = resolve;
+        if (buffer.length > 0 || overflow || closed) {
+          signal();
+        }
+      });
     const holder = { length: 0 };
     const subscription = await this.#tailer.subscribe(events => {
       if (overflow) {
@@ -201,12 +208,7 @@ export class OasisEventStream {
           continue;
         }
         if (!closed) {
-          await new Promise<void>(resolve => {
-            wake = resolve;
-            if (buffer.length > 0 || overflow || closed) {
-              signal();
-            }
-          });
+          await waitForWork();
         }
       }
     } catch (error) {

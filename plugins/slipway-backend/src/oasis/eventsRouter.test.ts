@@ -7,7 +7,7 @@ import {
   repoEntity,
   sendDelivery,
   startWatchBackend,
-} from '../webhooks/testBackend';
+} from '../webhooks/__testUtils__/testBackend';
 
 jest.setTimeout(120_000);
 

@@ -242,10 +242,7 @@ export function mapGithubDelivery(
       return one({
         module: 'PUSH',
         status: 'info',
-        title: title(
-          'PUSH',
-          payload.deleted ? 'deleted' : payload.created ? 'created' : 'pushed',
-        ),
+        title: title('PUSH', pushAction(payload)),
         ref: branch,
         link: str(payload.compare),
         ...context.vtid.extract([
@@ -273,6 +270,21 @@ export function mapGithubDelivery(
   }
 }
 
+function pushAction(payload: Json): string {
+  if (payload.deleted) {
+    return 'deleted';
+  }
+  return payload.created ? 'created' : 'pushed';
+}
+
+/** The webhook action a polled run's status corresponds to. */
+function polledRunAction(status: unknown): string {
+  if (status === 'completed' || status === 'in_progress') {
+    return status;
+  }
+  return 'requested';
+}
+
 /**
  * A workflow run, from a webhook delivery or a poll of the REST API (the
  * run object has the same shape in both).
@@ -286,13 +298,7 @@ export function mapWorkflowRun(
   const repo: string | null =
     str(payload?.repository?.full_name) ?? str(run.repository?.full_name);
   const status = githubRunStatus(run.status, run.conclusion);
-  const action =
-    str(payload?.action) ??
-    (run.status === 'completed'
-      ? 'completed'
-      : run.status === 'in_progress'
-      ? 'in_progress'
-      : 'requested');
+  const action = str(payload?.action) ?? polledRunAction(run.status);
   const input: OasisEventInput = {
     source: 'github.actions',
     kind: 'workflow_run',

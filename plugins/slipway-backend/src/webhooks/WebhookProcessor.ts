@@ -315,11 +315,12 @@ export class WebhookProcessor {
     const rows: Array<Record<string, unknown>> = [];
     if (event === 'ping') {
       const org = payload.organization?.login;
-      const key = repo
-        ? `repo:${repo.toLowerCase()}`
-        : typeof org === 'string'
-        ? `org:${org.toLowerCase()}`
-        : undefined;
+      let key: string | undefined;
+      if (repo) {
+        key = `repo:${repo.toLowerCase()}`;
+      } else if (typeof org === 'string') {
+        key = `org:${org.toLowerCase()}`;
+      }
       if (key) {
         rows.push({
           source_key: key,

@@ -2,8 +2,8 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { slipwayPlugin } from '../plugin';
-import { signGithubPayload } from './signature';
+import { slipwayPlugin } from '../../plugin';
+import { signGithubPayload } from '../signature';
 
 type Entity = NonNullable<
   NonNullable<Parameters<typeof catalogServiceMock>[0]>['entities']

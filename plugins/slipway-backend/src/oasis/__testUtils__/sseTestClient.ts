@@ -34,8 +34,11 @@ export function openSse(
     let pending = '';
     res.on('data', (chunk: string) => {
       pending += chunk;
-      let end: number;
-      while ((end = pending.indexOf('\n\n')) >= 0) {
+      for (
+        let end = pending.indexOf('\n\n');
+        end >= 0;
+        end = pending.indexOf('\n\n')
+      ) {
         const block = pending.slice(0, end);
         pending = pending.slice(end + 2);
         let data: string | undefined;
@@ -63,6 +66,7 @@ export function openSse(
     status,
     waitFor(n, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined = undefined;
         const check = () => {
           if (events.length >= n) {
             waiters.delete(check);
@@ -70,7 +74,7 @@ export function openSse(
             resolve(events.slice(0, n));
           }
         };
-        const timer = setTimeout(() => {
+        timer = setTimeout(() => {
           waiters.delete(check);
           reject(new Error(`expected ${n} events, got ${events.length}`));
         }, timeoutMs);
