@@ -1,9 +1,10 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
 import { createTestDatabases, describeWithDocker } from '@slipway/test-utils';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { signGithubPayload } from '../webhooks/signature';
 import {
+  auth,
+  finished,
   cleanupDocker,
   fetchText,
   RUN,
@@ -16,9 +17,6 @@ import {
 jest.setTimeout(240_000);
 
 const databases = createTestDatabases();
-const auth = { Authorization: mockCredentials.user.header() };
-const finished = (s: string) =>
-  ['running', 'failed', 'cancelled', 'superseded'].includes(s);
 
 function examplePayload(event: string, action?: string) {
   const index: {

@@ -1,7 +1,7 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
 import { createTestDatabases, describeWithDocker } from '@slipway/test-utils';
 import request from 'supertest';
 import {
+  auth,
   cleanupDocker,
   containersOf,
   docker,
@@ -18,7 +18,6 @@ import {
 jest.setTimeout(300_000);
 
 const databases = createTestDatabases();
-const auth = { Authorization: mockCredentials.user.header() };
 const SECRET = 'sup3r-secret-value-42';
 
 describeWithDocker('deploy engine with a real Docker engine', () => {

@@ -1,7 +1,8 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
 import { createTestDatabases, describeWithDocker } from '@slipway/test-utils';
 import request from 'supertest';
 import {
+  auth,
+  finished,
   cleanupDocker,
   containersOf,
   docker,
@@ -18,9 +19,6 @@ import {
 jest.setTimeout(300_000);
 
 const databases = createTestDatabases();
-const auth = { Authorization: mockCredentials.user.header() };
-const finished = (s: string) =>
-  ['running', 'failed', 'cancelled', 'superseded'].includes(s);
 
 /** Reads an SSE response until `end` arrives or the time is up. */
 async function readSse(url: string, timeoutMs: number) {

@@ -1,8 +1,9 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTestDatabases } from '@slipway/test-utils';
 import request from 'supertest';
 import {
+  auth,
   startBackend,
   testConfig,
   waitForDeployment,
@@ -11,7 +12,6 @@ import {
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
-const auth = { Authorization: mockCredentials.user.header() };
 
 // The Docker socket points nowhere: these tests are about the API, and
 // queued deployments must not build anything.

@@ -3,7 +3,11 @@
  * built FROM scratch with busybox, a backend started per test, and cleanup of
  * everything Docker-side a test created.
  */
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -108,6 +112,13 @@ CMD ["busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** Headers of a signed-in user. */
+export const auth = { Authorization: mockCredentials.user.header() };
+
+/** Whether a deployment status is final (or serving). */
+export const finished = (status: string) =>
+  ['running', 'failed', 'cancelled', 'superseded'].includes(status);
 
 /** The webhook secret of test backends. */
 export const WEBHOOK_SECRET = 'deploy-test-webhook-secret';
