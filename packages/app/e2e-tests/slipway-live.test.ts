@@ -166,3 +166,74 @@ test('the live feed tab shows new deliveries on top within 2 s and filters by VT
     contentType: 'image/png',
   });
 });
+
+test('the Slipway console resumes after a dropped connection with no gap and no duplicate', async ({
+  page,
+  request,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  // The network drops the event stream: the first connection ends right after
+  // it opens, and reconnects fail until the route is removed.
+  const STREAM = '**/api/slipway/events/stream**';
+  let streamRequests = 0;
+  await page.route(STREAM, async route => {
+    streamRequests += 1;
+    if (streamRequests === 1) {
+      await route.fulfill({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: ': connected\n\n',
+      });
+    } else {
+      await route.abort('connectionreset');
+    }
+  });
+
+  await signInAsGuest(page);
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name: 'Slipway', exact: true })
+    .click();
+  await expect(page).toHaveURL(/\/slipway/);
+  await expect(
+    page.getByRole('status', { name: /Connection: Reconnecting/ }),
+  ).toBeVisible({ timeout: 30_000 });
+  const events = page.getByTestId('oasis-event');
+
+  // Stored while the browser cannot reach the stream.
+  const vtid = `DEV-CICDL-${unique()}`;
+  const missed = forRepository(examplePayload('push'), SLUG);
+  missed.ref = `refs/heads/feature/${vtid.toLowerCase()}`;
+  missed.head_commit = {
+    ...missed.head_commit,
+    message: `${vtid} while offline`,
+  };
+  missed.commits = [missed.head_commit];
+  await deliver(request, 'push', missed);
+  await expect(events.filter({ hasText: vtid })).toHaveCount(0);
+
+  // The network is back: the next attempt resumes from the last event id it
+  // saw, so the missed event arrives, once.
+  await page.unroute(STREAM);
+  await expect(
+    page.getByRole('status', { name: 'Connection: Live' }),
+  ).toBeVisible({ timeout: 60_000 });
+  await expect(events.filter({ hasText: vtid })).toHaveCount(1, {
+    timeout: 10_000,
+  });
+
+  // And live events keep coming after the resume.
+  const after = forRepository(examplePayload('push'), SLUG);
+  after.ref = `refs/heads/feature/${vtid.toLowerCase()}`;
+  after.head_commit = { ...after.head_commit, message: `${vtid} after resume` };
+  after.commits = [after.head_commit];
+  await deliver(request, 'push', after);
+  await expect(events.filter({ hasText: vtid })).toHaveCount(2, {
+    timeout: LIVE_MS,
+  });
+
+  await testInfo.attach('slipway-console', {
+    body: await page.screenshot({ fullPage: true }),
+    contentType: 'image/png',
+  });
+});
