@@ -23,6 +23,24 @@ import { createDeliveriesRouter } from './webhooks/deliveriesRouter';
 import { createWebhookRouter } from './webhooks/webhookRouter';
 import { WebhookProcessor } from './webhooks/WebhookProcessor';
 
+/**
+ * The configured webhook secrets, re-read at most once a second so that a
+ * config reload rotates them without a config lookup per delivery.
+ */
+function webhookSecrets(config: Config): () => string[] {
+  let cached: string[] = [];
+  let readAt = 0;
+  return () => {
+    if (Date.now() - readAt > 1000) {
+      cached = (
+        config.getOptionalStringArray('slipway.github.webhookSecrets') ?? []
+      ).filter(s => s.length > 0);
+      readAt = Date.now();
+    }
+    return cached;
+  };
+}
+
 /** Everything "watch" builds; plugin.ts mounts the router. */
 export interface Watch {
   router: express.Router;
@@ -97,10 +115,7 @@ export async function createWatch(options: {
     createWebhookRouter({
       processor,
       logger,
-      secrets: () =>
-        (
-          config.getOptionalStringArray('slipway.github.webhookSecrets') ?? []
-        ).filter(s => s.length > 0),
+      secrets: webhookSecrets(config),
     }),
   );
   router.use(

@@ -80,6 +80,7 @@ export class WebhookProcessor {
   readonly #entityRefs: EntityRefResolver;
   readonly #vtid: VtidExtractor;
   readonly #logger?: LoggerService;
+  readonly #touched = new Map<string, number>();
 
   constructor(options: {
     events: OasisEventStore;
@@ -112,44 +113,49 @@ export class WebhookProcessor {
     );
     const result: DeliveryResult = error ? 'failed' : mapped.result;
     const now = new Date();
-    const committed = await this.#knex.transaction(async trx => {
-      const inserted = await trx('webhook_deliveries')
-        .insert({
-          delivery_id: delivery.deliveryId,
-          event: delivery.event,
-          action:
-            typeof delivery.payload.action === 'string'
-              ? delivery.payload.action.slice(0, 64)
-              : null,
-          hook_id: delivery.hookId ?? hookIdOf(delivery.payload),
-          repo: mapped.repo,
-          received_at: now,
-          payload: delivery.rawPayload,
-          result,
-          error,
-          processed_at: now,
-        })
-        .onConflict('delivery_id')
-        .ignore()
-        .returning('id');
-      if (inserted.length === 0) {
-        return undefined;
+    let committed: OasisEvent[] | undefined;
+    try {
+      committed = await this.#knex.transaction(async trx => {
+        // Events first, so the delivery row is written once with their ids.
+        // A duplicate delivery rolls all of it back (rare: redeliveries).
+        const events = await this.#insertMapped(trx, mapped.events);
+        const inserted = await trx('webhook_deliveries')
+          .insert({
+            delivery_id: delivery.deliveryId,
+            event: delivery.event,
+            action:
+              typeof delivery.payload.action === 'string'
+                ? delivery.payload.action.slice(0, 64)
+                : null,
+            hook_id: delivery.hookId ?? hookIdOf(delivery.payload),
+            repo: mapped.repo,
+            received_at: now,
+            payload: delivery.rawPayload,
+            result,
+            error,
+            processed_at: now,
+            event_ids: JSON.stringify(events.map(e => e.id)),
+          })
+          .onConflict('delivery_id')
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0) {
+          throw new DuplicateDelivery();
+        }
+        await this.#touchSources(
+          trx,
+          delivery.event,
+          delivery.payload,
+          mapped.repo,
+          now,
+        );
+        return events;
+      });
+    } catch (e) {
+      if (!(e instanceof DuplicateDelivery)) {
+        throw e;
       }
-      const events = await this.#insertMapped(trx, mapped.events);
-      if (events.length > 0) {
-        await trx('webhook_deliveries')
-          .where('delivery_id', delivery.deliveryId)
-          .update({ event_ids: JSON.stringify(events.map(e => e.id)) });
-      }
-      await this.#touchSources(
-        trx,
-        delivery.event,
-        delivery.payload,
-        mapped.repo,
-        now,
-      );
-      return events;
-    });
+    }
     if (!committed) {
       return { result: 'duplicate', events: [] };
     }
@@ -330,6 +336,13 @@ export class WebhookProcessor {
         });
       }
     } else if (repo) {
+      // Deliveries come in bursts; last_delivery_at only needs seconds.
+      const key = repo.toLowerCase();
+      const last = this.#touched.get(key) ?? 0;
+      if (now.getTime() - last < SOURCE_TOUCH_INTERVAL_MS) {
+        return;
+      }
+      this.#touched.set(key, now.getTime());
       rows.push({
         source_key: `repo:${repo.toLowerCase()}`,
         hook_id: hookId,
@@ -346,6 +359,11 @@ export class WebhookProcessor {
     }
   }
 }
+
+class DuplicateDelivery extends Error {}
+
+/** How often one instance records that a repository's hook is alive. */
+const SOURCE_TOUCH_INTERVAL_MS = 5_000;
 
 function hookIdOf(payload: Record<string, any>): string | null {
   const id = payload?.hook_id ?? payload?.hook?.id;

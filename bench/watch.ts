@@ -1,0 +1,497 @@
+/*
+ * Watch benchmark (issue 3).
+ *
+ *   yarn bench:watch
+ *   BENCH_DELIVERIES=3000 BENCH_CONCURRENCY=32 BENCH_SUBSCRIBERS=1000 yarn bench:watch
+ *
+ * Each backend instance runs in its own child process (so the load
+ * generator does not share its event loop) with the real watch stack:
+ * webhook receiver, mapping, events store, tailer and stream, on SQLite (the
+ * app's in-memory database, and a file) and on PostgreSQL when
+ * BENCH_PG_URL (default postgres://postgres:postgres@127.0.0.1:5432) answers.
+ * Measured:
+ *  1. signed deliveries per second and p50/p99 latency at fixed concurrency,
+ *     using real @octokit/webhooks-examples payloads (distinct run ids, so
+ *     every delivery stores its event);
+ *  2. p50/p99 latency at a fixed 200 requests/s (open loop);
+ *  3. delivery-to-subscriber latency with BENCH_SUBSCRIBERS stream
+ *     subscribers on the instance that received the deliveries, and, on
+ *     PostgreSQL, on a second instance sharing the database.
+ * Every loop is bounded; all traffic goes to 127.0.0.1.
+ */
+import { ConfigReader } from '@backstage/config';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { fork, ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import knexFactory, { Knex } from 'knex';
+import { OasisEventStore } from '../plugins/slipway-backend/src/oasis/OasisEventStore';
+import { signGithubPayload } from '../plugins/slipway-backend/src/webhooks/signature';
+import { createWatch } from '../plugins/slipway-backend/src/watch';
+
+const SECRET = 'bench-secret';
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100);
+const PG_URL =
+  process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432';
+
+// ---------------------------------------------------------------- server side
+
+const silent = {
+  info() {},
+  debug() {},
+  warn() {},
+  error(message: string, error?: Error) {
+    process.stderr.write(`[server] ${message} ${error ?? ''}\n`);
+  },
+  child() {
+    return silent;
+  },
+} as any;
+
+async function serve() {
+  const db = process.env.BENCH_DB!;
+  let knex: Knex;
+  if (db === 'pg') {
+    knex = knexFactory({
+      client: 'pg',
+      connection: process.env.BENCH_DB_URL,
+      pool: { min: 2, max: 10 },
+    });
+  } else {
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: process.env.BENCH_DB_URL! },
+      useNullAsDefault: true,
+    });
+  }
+  const store = await OasisEventStore.create({ knex, logger: silent });
+  const entities = [
+    {
+      kind: 'Component',
+      metadata: {
+        name: 'octo-repo',
+        namespace: 'default',
+        annotations: { 'github.com/project-slug': 'octo-org/octo-repo' },
+      },
+    },
+  ];
+  const watch = await createWatch({
+    config: new ConfigReader({
+      slipway: {
+        github: { webhookSecrets: [SECRET] },
+        cicd: { polling: { enabled: false } },
+      },
+    }),
+    logger: silent,
+    store,
+    catalog: { getEntities: async () => ({ items: entities }) } as any,
+    auth: { getOwnServiceCredentials: async () => ({}) } as any,
+    httpAuth: {} as any,
+    permissions: {} as any,
+  });
+  const app = express();
+  app.use('/api/slipway', watch.router);
+  app.use(
+    MiddlewareFactory.create({
+      config: new ConfigReader({}),
+      logger: silent,
+    }).error(),
+  );
+  const server = http.createServer(app);
+  server.listen(0, '127.0.0.1', () => {
+    process.send!({ port: (server.address() as AddressInfo).port });
+  });
+  process.on('message', async (m: any) => {
+    if (m === 'stop') {
+      watch.close();
+      server.closeAllConnections();
+      server.close();
+      await knex.destroy();
+      process.exit(0);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- client side
+
+function startInstance(
+  db: string,
+  url: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, [], {
+      env: {
+        ...process.env,
+        BENCH_ROLE: 'server',
+        BENCH_DB: db,
+        BENCH_DB_URL: url,
+      },
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const onMessage = (m: any) => {
+      if (m && typeof m.port === 'number') {
+        child.off('message', onMessage);
+        resolve({ child, port: m.port });
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', code => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function stopInstance(child: ChildProcess): Promise<void> {
+  return new Promise(resolve => {
+    child.once('exit', () => resolve());
+    child.send('stop');
+  });
+}
+
+const examples: Array<{
+  name: string;
+  examples: any[];
+}> = require('@octokit/webhooks-examples/api.github.com/index.json');
+const pool = examples
+  .filter(e =>
+    ['workflow_run', 'check_run', 'pull_request', 'push'].includes(e.name),
+  )
+  .flatMap(e => e.examples.map(payload => ({ name: e.name, payload })));
+
+let runId = 1;
+/** A real example payload; workflow runs get fresh ids so none is deduplicated. */
+function nextDelivery(i: number) {
+  const { name, payload } = pool[i % pool.length];
+  const body =
+    name === 'workflow_run'
+      ? {
+          ...payload,
+          workflow_run: { ...payload.workflow_run, id: 10_000_000 + runId++ },
+        }
+      : payload;
+  const text = JSON.stringify(body);
+  return {
+    id: randomUUID(),
+    name,
+    text,
+    signature: signGithubPayload(SECRET, text),
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(
+  port: number,
+  d: ReturnType<typeof nextDelivery>,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/slipway/webhooks/github',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(d.text),
+          'x-github-event': d.name,
+          'x-github-delivery': d.id,
+          'x-hub-signature-256': d.signature,
+        },
+      },
+      res => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
+    req.on('error', reject);
+    req.end(d.text);
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
+  ];
+}
+
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+async function throughput(port: number) {
+  // Warm-up (JIT, connection pool, catalog cache).
+  for (let i = 0; i < 200; i++) await post(port, nextDelivery(i));
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < DELIVERIES) {
+        const d = nextDelivery(next++);
+        const t0 = performance.now();
+        const status = await post(port, d);
+        latencies.push(performance.now() - t0);
+        if (status !== 202) failed++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    perSecond: DELIVERIES / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failed,
+  };
+}
+
+async function fixedRate(port: number) {
+  const total = RATE * RATE_SECONDS;
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise(r => setTimeout(r, wait));
+    const d = nextDelivery(i);
+    const t0 = performance.now();
+    pending.push(
+      post(port, d).then(status => {
+        latencies.push(performance.now() - t0);
+        if (status !== 202) failed++;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failed,
+  };
+}
+
+/** Opens n stream subscribers; calls onEvent(deliveryId, receivedAt) per event. */
+async function subscribe(
+  port: number,
+  n: number,
+  onEvent: (deliveryId: string, at: number) => void,
+) {
+  const streamAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const requests: http.ClientRequest[] = [];
+  let connected = 0;
+  await new Promise<void>((resolve, reject) => {
+    for (let i = 0; i < n; i++) {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/slipway/events/stream',
+          agent: streamAgent,
+        },
+        res => {
+          res.setEncoding('utf8');
+          let pending = '';
+          res.on('data', (chunk: string) => {
+            const at = performance.now();
+            pending += chunk;
+            for (
+              let end = pending.indexOf('\n\n');
+              end >= 0;
+              end = pending.indexOf('\n\n')
+            ) {
+              const block = pending.slice(0, end);
+              pending = pending.slice(end + 2);
+              if (block.includes(': connected')) {
+                connected++;
+                if (connected === n) resolve();
+              }
+              const m = /"deliveryId":"([^"]+)"/.exec(block);
+              if (m) onEvent(m[1], at);
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+      requests.push(req);
+    }
+  });
+  return () => {
+    requests.forEach(r => r.destroy());
+    streamAgent.destroy();
+  };
+}
+
+async function streamLatency(postPort: number, subscribePort: number) {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const close = await subscribe(subscribePort, SUBSCRIBERS, (id, at) => {
+    const t0 = sentAt.get(id);
+    if (t0 !== undefined) latencies.push(at - t0);
+  });
+  // 20 deliveries per second: a steady flow, not a burst.
+  for (let i = 0; i < STREAM_EVENTS; i++) {
+    const d = nextDelivery(i);
+    sentAt.set(d.id, performance.now());
+    await post(postPort, d);
+    await new Promise(r => setTimeout(r, 50));
+  }
+  const expected = STREAM_EVENTS * SUBSCRIBERS;
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < expected && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 100));
+  }
+  close();
+  return {
+    received: latencies.length,
+    expected,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function pgAvailable(): Promise<boolean> {
+  const knex = knexFactory({ client: 'pg', connection: PG_URL });
+  try {
+    await knex.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await knex.destroy();
+  }
+}
+
+async function main() {
+  const lines: string[] = [];
+  const report = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  report(
+    `Watch benchmark — ${os.cpus().length} cores, ${Math.round(
+      os.totalmem() / 2 ** 30,
+    )} GiB, Node ${process.version}, ${new Date().toISOString()}`,
+  );
+  report(
+    `deliveries: ${DELIVERIES} at concurrency ${CONCURRENCY}; fixed rate ${RATE}/s for ${RATE_SECONDS} s; ${SUBSCRIBERS} stream subscribers × ${STREAM_EVENTS} events`,
+  );
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-watch-'));
+  const targets: Array<{
+    label: string;
+    db: string;
+    url: string;
+    second?: boolean;
+  }> = [
+    {
+      label: 'SQLite (in-memory, as app-config.yaml)',
+      db: 'sqlite',
+      url: ':memory:',
+    },
+    {
+      label: 'SQLite (file)',
+      db: 'sqlite',
+      url: path.join(tmp, 'bench.sqlite'),
+    },
+  ];
+  let pgDb: string | undefined;
+  if (await pgAvailable()) {
+    pgDb = `slipway_bench_${Date.now()}`;
+    const admin = knexFactory({ client: 'pg', connection: PG_URL });
+    await admin.raw(`create database ${pgDb}`);
+    await admin.destroy();
+    const u = new URL(PG_URL);
+    u.pathname = `/${pgDb}`;
+    targets.push({
+      label: 'PostgreSQL',
+      db: 'pg',
+      url: u.toString(),
+      second: true,
+    });
+  } else {
+    report(`PostgreSQL not reachable at BENCH_PG_URL: skipped`);
+  }
+
+  try {
+    for (const target of targets) {
+      const a = await startInstance(target.db, target.url);
+      try {
+        const t = await throughput(a.port);
+        report(
+          `${target.label}: ${t.perSecond.toFixed(0)} deliveries/s, p50 ${fmt(
+            t.p50,
+          )}, p99 ${fmt(t.p99)} at concurrency ${CONCURRENCY}${
+            t.failed ? `, ${t.failed} failed` : ''
+          }`,
+        );
+        const r = await fixedRate(a.port);
+        report(
+          `${target.label}: at ${RATE}/s p50 ${fmt(r.p50)}, p99 ${fmt(r.p99)}${
+            r.failed ? `, ${r.failed} failed` : ''
+          }`,
+        );
+        const s = await streamLatency(a.port, a.port);
+        report(
+          `${
+            target.label
+          }: delivery → ${SUBSCRIBERS} subscribers on the same instance: p50 ${fmt(
+            s.p50,
+          )}, p99 ${fmt(s.p99)} (${s.received}/${s.expected} received)`,
+        );
+        if (target.second) {
+          const b = await startInstance(target.db, target.url);
+          try {
+            const x = await streamLatency(a.port, b.port);
+            report(
+              `${
+                target.label
+              }: delivery on instance A → ${SUBSCRIBERS} subscribers on instance B: p50 ${fmt(
+                x.p50,
+              )}, p99 ${fmt(x.p99)} (${x.received}/${x.expected} received)`,
+            );
+          } finally {
+            await stopInstance(b.child);
+          }
+        }
+      } finally {
+        await stopInstance(a.child);
+      }
+    }
+  } finally {
+    agent.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (pgDb) {
+      const admin = knexFactory({ client: 'pg', connection: PG_URL });
+      await admin.raw(`drop database if exists ${pgDb}`);
+      await admin.destroy();
+    }
+  }
+  fs.writeFileSync(
+    path.join(os.tmpdir(), 'slipway-bench-watch.txt'),
+    `${lines.join('\n')}\n`,
+  );
+}
+
+if (process.env.BENCH_ROLE === 'server') {
+  serve().catch(error => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().catch(error => {
+    console.error(error);
+    process.exit(1);
+  });
+}
