@@ -16,6 +16,8 @@ import {
   slipwayEventCreatePermission,
 } from '@slipway/plugin-slipway-common';
 import { createWatch } from './watch';
+import { createDeploymentLookup } from './cicd/deploymentLookup';
+import { toPublicDeployment } from './deploy/DeployStore';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -95,6 +97,14 @@ export const slipwayPlugin = createBackendPlugin({
           logger: logger.child({ area: 'deploy' }),
           events: oasisEvents,
         });
+        // CI/CD status shows the deployment serving the entity's app.
+        watch.cicdStatus.setDeploymentLookup(
+          createDeploymentLookup({
+            knex,
+            getDeployment: id => deploy.store.getDeployment(id),
+            toPublic: toPublicDeployment,
+          }),
+        );
         permissionsRegistry.addPermissions(deployPermissions);
         const stopAutoDeploy = startAutoDeploy({
           engine: deploy.engine,

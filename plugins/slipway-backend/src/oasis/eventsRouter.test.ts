@@ -294,6 +294,36 @@ describe('/deliveries and /cicd/status', () => {
         }),
       ]);
       expect(status.body.webhook.lastDeliveryAt).not.toBeNull();
+      expect(status.body.deployment).toBeNull();
+
+      // Once the deploy engine serves the entity's app, the status shows it.
+      await knex('apps').insert({
+        name: 'octo-repo',
+        repo_url: 'https://github.com/octo-org/octo-repo',
+        port: 8080,
+        entity_ref: 'component:default/octo-repo',
+      });
+      const [deployment] = await knex('deployments')
+        .insert({
+          app: 'octo-repo',
+          status: 'running',
+          commit_sha: 'abc123',
+          url: 'http://127.0.0.1:18080',
+          config: '{}',
+        })
+        .returning('id');
+      await knex('apps')
+        .where('name', 'octo-repo')
+        .update({ current_deployment_id: deployment.id ?? deployment });
+      status = await request(server)
+        .get('/api/slipway/cicd/status')
+        .query({ entityRef: 'component:default/octo-repo' });
+      expect(status.body.deployment).toMatchObject({
+        app: 'octo-repo',
+        status: 'running',
+        commitSha: 'abc123',
+        url: 'http://127.0.0.1:18080',
+      });
       expect(
         (await request(server).get('/api/slipway/cicd/status')).status,
       ).toBe(400);
