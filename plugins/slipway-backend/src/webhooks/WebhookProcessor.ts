@@ -45,6 +45,11 @@ interface DeliveryRow {
   error: string | null;
 }
 
+class DuplicateDelivery extends Error {}
+
+/** How often one instance records that a repository's hook is alive. */
+const SOURCE_TOUCH_INTERVAL_MS = 5_000;
+
 /** Turns a deliveries row into the API shape. */
 export function rowToDelivery(
   row: DeliveryRow,
@@ -359,11 +364,6 @@ export class WebhookProcessor {
     }
   }
 }
-
-class DuplicateDelivery extends Error {}
-
-/** How often one instance records that a repository's hook is alive. */
-const SOURCE_TOUCH_INTERVAL_MS = 5_000;
 
 function hookIdOf(payload: Record<string, any>): string | null {
   const id = payload?.hook_id ?? payload?.hook?.id;
