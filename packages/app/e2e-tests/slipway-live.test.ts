@@ -32,7 +32,9 @@ function workflowRun(
   const run = payload.workflow_run;
   run.name = name;
   run.id = runNumber * 1000 + 7;
-  run.workflow_id = 4242;
+  // One workflow per test run: the card keeps the latest run per workflow.
+  const workflowId = 100_000 + runNumber;
+  run.workflow_id = workflowId;
   run.run_number = runNumber;
   run.run_attempt = 1;
   run.head_branch = 'main';
@@ -41,7 +43,7 @@ function workflowRun(
   run.run_started_at = new Date(Date.now() - 95_000).toISOString();
   run.updated_at = new Date().toISOString();
   run.html_url = `https://github.com/${SLUG}/actions/runs/${run.id}`;
-  payload.workflow = { ...payload.workflow, id: 4242, name };
+  payload.workflow = { ...payload.workflow, id: workflowId, name };
   return payload;
 }
 
@@ -146,7 +148,15 @@ test('the live feed tab shows new deliveries on top within 2 s and filters by VT
   await expect(events).toHaveCount(2);
   await expect(events.filter({ hasNotText: vtid })).toHaveCount(0);
 
+  // Clearing the filter reloads the history; pause once that is done.
+  const reloaded = page.waitForResponse(
+    r => /\/api\/slipway\/events\?/.test(r.url()) && !r.url().includes('vtid='),
+  );
   await page.getByLabel('VTID').fill('');
+  await reloaded;
+  await expect(
+    page.getByRole('status', { name: 'Connection: Live' }),
+  ).toBeVisible({ timeout: 30_000 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(
     page.getByRole('status', { name: 'Connection: Paused' }),
