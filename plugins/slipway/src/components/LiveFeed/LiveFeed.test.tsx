@@ -35,11 +35,14 @@ describe('LiveFeed (new frontend system test app)', () => {
         makeEvent(3, {
           title: 'CICDL-WORKFLOW-STARTED 3',
           status: 'in_progress',
+          link: 'https://github.com/acme/shop/actions/runs/3',
         }),
       ),
     );
     await waitFor(() => expect(renderedIds()).toEqual(['3', '2', '1']));
-    expect(screen.getByText('CICDL-WORKFLOW-STARTED 3')).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: 'CICDL-WORKFLOW-STARTED 3' }),
+    ).toHaveAttribute('href', 'https://github.com/acme/shop/actions/runs/3');
   });
 
   it('pauses and resumes, holding live events back meanwhile', async () => {
