@@ -269,6 +269,32 @@ describe('GET /events/stream', () => {
   );
 });
 
+describe('GET /events/stream through the backend', () => {
+  it('streams uncompressed and promptly to a client that accepts gzip', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const backend = await startWatchBackend({ knex });
+    const server = backend.server;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = openSse(url, '/api/slipway/events/stream', {
+      'accept-encoding': 'gzip, deflate, br',
+    });
+    try {
+      await waitUntil(() => client.comments.includes('connected'));
+      const examples: Array<{
+        name: string;
+        examples: any[];
+      }> = require('@octokit/webhooks-examples/api.github.com/index.json');
+      const push = examples.find(e => e.name === 'push')!.examples[4];
+      expect((await sendDelivery(server, 'push', push)).status).toBe(202);
+      const [got] = await client.waitFor(1, 5_000);
+      expect(got).toMatchObject({ kind: 'push', source: 'github.actions' });
+    } finally {
+      client.close();
+      await backend.stop();
+    }
+  });
+});
+
 describePostgres('GET /events/stream on PostgreSQL', () => {
   it('holds a committed event behind a lower id still in flight, and skips a rolled-back id', async () => {
     const knex = await databases.init('POSTGRES_15');

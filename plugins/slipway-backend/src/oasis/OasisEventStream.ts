@@ -123,7 +123,7 @@ export class OasisEventStream {
 
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    // no-transform keeps the compression middleware from buffering the stream.
+    // no-transform: no proxy or compression layer may buffer the stream.
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');
     res.setHeader('X-Accel-Buffering', 'no');

@@ -125,7 +125,8 @@ export class OasisEventTailer {
   #start() {
     const generation = ++this.#generation;
     this.#ready = this.#init(generation).catch(error => {
-      this.#ready = undefined;
+      // Let the next subscriber try again from scratch.
+      this.#stop();
       throw error;
     });
     this.#timer = setInterval(() => this.wake(), this.#pollIntervalMs);
