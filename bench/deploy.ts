@@ -161,6 +161,22 @@ async function plainCli(repoUrl: string, workDir: string, round: number) {
   return elapsed;
 }
 
+/** With BENCH_TRACE=1: a deployment's log lines with their offsets. */
+async function trace(store: DeployStore, id: string) {
+  if (!process.env.BENCH_TRACE) return;
+  const lines = await store.readLogs(id, { limit: 500 });
+  const d = await store.getDeployment(id);
+  const first = Date.parse(d!.createdAt);
+  for (const l of lines) {
+    process.stdout.write(
+      `  +${Date.parse(l.createdAt) - first} ms [${l.step}] ${l.line.slice(
+        0,
+        80,
+      )}\n`,
+    );
+  }
+}
+
 function stats(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -257,19 +273,7 @@ async function main() {
           );
         }
       }
-      if (process.env.BENCH_TRACE) {
-        const lines = await store.readLogs(deploymentIds.at(-1)!, {
-          limit: 500,
-        });
-        const first = Date.parse(lines[0].createdAt);
-        for (const l of lines) {
-          process.stdout.write(
-            `  +${Date.parse(l.createdAt) - first} ms [${
-              l.step
-            }] ${l.line.slice(0, 80)}\n`,
-          );
-        }
-      }
+      await trace(store, deploymentIds.at(-1)!);
       process.stdout.write(
         `round ${round}: engine ${engineTimes.at(-1)} ms, cli ${cliTimes.at(
           -1,
@@ -303,6 +307,7 @@ async function main() {
       const queued = await engine.rollback(APP, targets[i % 2]);
       await waitRunning(store, queued.id);
       rollbackTimes.push(Date.now() - t0);
+      await trace(store, queued.id);
     }
     // Let the last drain finish under the probe too.
     await new Promise(r => setTimeout(r, 3000));

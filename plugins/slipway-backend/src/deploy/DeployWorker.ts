@@ -16,6 +16,8 @@ export class DeployWorker {
     string,
     { controller: AbortController; done: Promise<void> }
   >();
+  /** Deployments holding a build slot (not yet serving). */
+  private readonly building = new Set<string>();
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -73,7 +75,7 @@ export class DeployWorker {
     const max = this.deps.deployConfig.maxConcurrentBuilds;
     // Bounded: at most `max` claims per round.
     for (let i = 0; i < max && !this.stopped; i++) {
-      if (this.running.size >= max) return;
+      if (this.building.size >= max) return;
       let claimed: DeploymentRecord | undefined;
       try {
         claimed = await this.deps.store.claimNext(this.instanceId, max);
@@ -90,17 +92,28 @@ export class DeployWorker {
 
   private launch(deployment: DeploymentRecord): void {
     const controller = new AbortController();
-    const done = runPipeline(this.deps, deployment, controller.signal)
+    const id = deployment.id;
+    this.building.add(id);
+    const releaseSlot = () => {
+      if (this.building.delete(id)) this.wake();
+    };
+    const done = runPipeline(
+      this.deps,
+      deployment,
+      controller.signal,
+      releaseSlot,
+    )
       .catch(error =>
         this.deps.logger.error(
-          `Deployment ${deployment.id} crashed: ${(error as Error).message}`,
+          `Deployment ${id} crashed: ${(error as Error).message}`,
         ),
       )
       .finally(() => {
-        this.running.delete(deployment.id);
+        this.running.delete(id);
+        releaseSlot();
         this.wake();
       });
-    this.running.set(deployment.id, { controller, done });
+    this.running.set(id, { controller, done });
   }
 
   /** Aborts a deployment this instance runs; false if it runs elsewhere. */

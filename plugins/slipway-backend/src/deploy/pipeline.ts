@@ -94,6 +94,12 @@ export async function runPipeline(
   deps: PipelineDeps,
   claimed: DeploymentRecord,
   signal: AbortSignal,
+  /**
+   * Called once the deployment serves. What follows (Docker health of the
+   * new container, drain and stop of the old one, image pruning) waits
+   * rather than builds, so the worker can start the next deployment.
+   */
+  onServing?: () => void,
 ): Promise<void> {
   const { store, docker, deployConfig: cfg, events } = deps;
   const id = claimed.id;
@@ -276,6 +282,7 @@ export async function runPipeline(
         builtImage = undefined;
         deployment = { ...deployment, status: 'running' };
         deps.signals.notify(id);
+        onServing?.();
         await events.statusChanged(app, deployment, 'running');
         if (prev) await events.statusChanged(app, prev, 'superseded');
       },

@@ -74,7 +74,9 @@ export async function switchTraffic(
       log(`${reason}; deployment ${previous.id} keeps serving`);
       return { switched: true, previous, revertedBecause: reason };
     }
-    throw error;
+    // A newer deployment switched meanwhile: the previous one is replaced
+    // either way and must not be left running.
+    log(`${reason}; a newer deployment already replaced this one`);
   }
 
   log(
