@@ -5,5 +5,15 @@ export interface Config {
      * deploy engine). Defaults to the hosts configured in `integrations`.
      */
     allowedRepositories?: string[];
+    github?: {
+      /**
+       * Where GitHub should deliver webhooks for this Backstage, used by
+       * `slipway:github:webhook:register` when the step gives no webhookUrl.
+       * Default: the external base URL of the slipway backend plugin +
+       * `/webhooks/github`. Set it when GitHub reaches Backstage through a
+       * different public address.
+       */
+      webhookUrl?: string;
+    };
   };
 }

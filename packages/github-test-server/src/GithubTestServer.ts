@@ -88,6 +88,8 @@ export interface GithubTestRequest {
   method: string;
   path: string;
   status: number;
+  /** Response body bytes, for git requests (to measure transfers). */
+  bytes?: number;
 }
 
 type Handler = (call: ApiCall) => Promise<ApiResult> | ApiResult;
@@ -492,11 +494,12 @@ export class GithubTestServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const record = (status: number) =>
+    const record = (status: number, bytes?: number) =>
       this.requests.push({
         method: req.method ?? 'GET',
         path: url.pathname,
         status,
+        ...(bytes === undefined ? {} : { bytes }),
       });
     if (url.pathname.startsWith('/api/v3/') || url.pathname === '/api/v3') {
       const result = await this.handleApi(req, url);
@@ -1310,7 +1313,7 @@ export class GithubTestServer {
     owner: string,
     name: string,
     action: string,
-    record: (status: number) => void,
+    record: (status: number, bytes?: number) => void,
   ) {
     const repo = this.repo(owner, name);
     const auth = this.authenticate(req);
@@ -1369,8 +1372,8 @@ export class GithubTestServer {
       remoteUser: token
         ? token.login ?? `app-${token.installationOwner}`
         : undefined,
-      onFinished: () => {
-        record(res.statusCode);
+      onFinished: (_code, bytes) => {
+        record(res.statusCode, bytes);
         if (push && action === 'git-receive-pack') {
           repo.pushedAt = new Date().toISOString();
         }

@@ -15,7 +15,8 @@ export function serveGit(options: {
   pathInfo: string;
   query: string;
   remoteUser?: string;
-  onFinished?: (exitCode: number | null) => void;
+  /** Called when git is done, with the response body bytes sent. */
+  onFinished?: (exitCode: number | null, bytesSent: number) => void;
 }): void {
   const { req, res, projectRoot, pathInfo, query, remoteUser, onFinished } =
     options;
@@ -46,8 +47,10 @@ export function serveGit(options: {
 
   let headerBuffer: Buffer = Buffer.alloc(0);
   let headersDone = false;
+  let bytesSent = 0;
   child.stdout.on('data', (chunk: Buffer) => {
     if (headersDone) {
+      bytesSent += chunk.length;
       res.write(chunk);
       return;
     }
@@ -69,7 +72,9 @@ export function serveGit(options: {
       }
     }
     res.statusCode = status;
-    res.write(headerBuffer.subarray(end + 4));
+    const rest = headerBuffer.subarray(end + 4);
+    bytesSent += rest.length;
+    res.write(rest);
   });
   let stderr = '';
   child.stderr.on('data', chunk => {
@@ -82,6 +87,6 @@ export function serveGit(options: {
     } else {
       res.end();
     }
-    onFinished?.(code);
+    onFinished?.(code, bytesSent);
   });
 }
