@@ -169,6 +169,59 @@ describe('slipway:template:extract', () => {
     });
   });
 
+  it('a recovered task extracts the commit its checkpoint recorded, even after the branch moved', async () => {
+    const repo = makeRepo({ 'tpl/v.txt': 'first' });
+    const store = new Map<string, unknown>();
+    const withStore = (ctx: any) =>
+      Object.assign(ctx, {
+        checkpoint: async ({
+          key,
+          fn,
+        }: {
+          key: string;
+          fn: () => Promise<unknown>;
+        }) => {
+          if (!store.has(key)) store.set(key, await fn());
+          return store.get(key);
+        },
+      });
+    const first = withStore(mockContext({ repoUrl: repo.url, path: 'tpl' }));
+    await action.handler(first);
+    // The branch moves on.
+    const work = path.join(path.dirname(repo.dir), 'second');
+    git(['clone', '-q', repo.dir, work]);
+    fs.writeFileSync(path.join(work, 'tpl/v.txt'), 'second');
+    git(
+      [
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@e',
+        'commit',
+        '-q',
+        '-am',
+        'second',
+      ],
+      work,
+    );
+    git(['push', '-q', 'origin', 'main'], work);
+    // Same task re-run (recovered): same commit, same content.
+    const recovered = withStore(
+      mockContext({ repoUrl: repo.url, path: 'tpl' }),
+    );
+    await action.handler(recovered);
+    expect(outputsOf(recovered).commitSha).toBe(repo.sha);
+    expect(
+      fs.readFileSync(path.join(recovered.workspacePath, 'v.txt'), 'utf8'),
+    ).toBe('first');
+    // A new task sees the new commit.
+    const fresh = mockContext({ repoUrl: repo.url, path: 'tpl' });
+    await action.handler(fresh as any);
+    expect(
+      fs.readFileSync(path.join(fresh.workspacePath, 'v.txt'), 'utf8'),
+    ).toBe('second');
+  });
+
   describe('path safety', () => {
     const run = (input: Record<string, unknown>) =>
       action.handler(mockContext(input as any) as any);
