@@ -111,7 +111,14 @@ async function serve() {
   server.listen(0, '127.0.0.1', () => {
     process.send!({ port: (server.address() as AddressInfo).port });
   });
+  let cpu = process.cpuUsage();
   process.on('message', async (m: any) => {
+    if (m === 'cpu-start') {
+      cpu = process.cpuUsage();
+    } else if (m === 'cpu-stop') {
+      const used = process.cpuUsage(cpu);
+      process.send!({ cpuMs: (used.user + used.system) / 1000 });
+    }
     if (m === 'stop') {
       watch.close();
       server.closeAllConnections();
@@ -147,6 +154,20 @@ function startInstance(
     };
     child.on('message', onMessage);
     child.once('exit', code => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+/** CPU time the instance spent since cpu-start, in ms. */
+function cpuSince(child: ChildProcess): Promise<number> {
+  return new Promise(resolve => {
+    const onMessage = (m: any) => {
+      if (m && typeof m.cpuMs === 'number') {
+        child.off('message', onMessage);
+        resolve(m.cpuMs);
+      }
+    };
+    child.on('message', onMessage);
+    child.send('cpu-stop');
   });
 }
 
@@ -382,7 +403,12 @@ async function main() {
   report(
     `Watch benchmark — ${os.cpus().length} cores, ${Math.round(
       os.totalmem() / 2 ** 30,
-    )} GiB, Node ${process.version}, ${new Date().toISOString()}`,
+    )} GiB, Node ${
+      process.version
+    }, ${new Date().toISOString()}, load average ${os
+      .loadavg()
+      .map(l => l.toFixed(1))
+      .join(' ')} (other work on the machine included)`,
   );
   report(
     `deliveries: ${DELIVERIES} at concurrency ${CONCURRENCY}; fixed rate ${RATE}/s for ${RATE_SECONDS} s; ${SUBSCRIBERS} stream subscribers × ${STREAM_EVENTS} events`,
@@ -428,11 +454,16 @@ async function main() {
     for (const target of targets) {
       const a = await startInstance(target.db, target.url);
       try {
+        a.child.send('cpu-start');
         const t = await throughput(a.port);
+        const cpuMs = await cpuSince(a.child);
         report(
           `${target.label}: ${t.perSecond.toFixed(0)} deliveries/s, p50 ${fmt(
             t.p50,
-          )}, p99 ${fmt(t.p99)} at concurrency ${CONCURRENCY}${
+          )}, p99 ${fmt(t.p99)} at concurrency ${CONCURRENCY}; backend CPU ${(
+            cpuMs /
+            (DELIVERIES + 200)
+          ).toFixed(2)} ms per delivery${
             t.failed ? `, ${t.failed} failed` : ''
           }`,
         );
