@@ -8,7 +8,7 @@ import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaf
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { GithubTestServer } from '@slipway/github-test-server';
 import slipwayPlugin from '@slipway/plugin-slipway-backend';
-import { dockerReachable } from '@slipway/test-utils';
+import { dockerReachable, reportMissingService } from '@slipway/test-utils';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { scaffolderModuleSlipway } from '../module';
@@ -191,9 +191,10 @@ describe('"Create a microservice" end to end', () => {
       deploy: withDocker,
     };
     if (!withDocker) {
-      // eslint-disable-next-line no-console
-      console.warn(
-        '[slipway] No Docker engine: the e2e test skips the deploy step.',
+      // Throws under SLIPWAY_REQUIRE_SERVICES=1; otherwise a loud notice.
+      reportMissingService(
+        'The Docker engine',
+        'The e2e test runs the template without its deploy step. Start dockerd to run it.',
       );
     }
     const first = await runTemplate(values);

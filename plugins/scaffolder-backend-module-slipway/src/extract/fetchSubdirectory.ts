@@ -54,7 +54,8 @@ export async function fetchSubdirectory(
   const git = (args: string[]) =>
     runGit({ args, cwd: workDir, token, signal, onLine: log });
 
-  await git(['init', '-q']);
+  // No template directory: sample hooks are not needed and cost time.
+  await git(['init', '-q', '--template=']);
   // The remote and the partial-clone and sparse settings are appended to
   // the new repository's config file directly: four `git config` processes
   // cost more than the whole fetch of a small template. The URL was checked
@@ -146,6 +147,7 @@ export async function fetchSubdirectory(
     );
   }
 
+  await fs.mkdir(path.join(workDir, '.git', 'info'), { recursive: true });
   await fs.writeFile(
     path.join(workDir, '.git', 'info', 'sparse-checkout'),
     `/${subdirectory}/\n`,
