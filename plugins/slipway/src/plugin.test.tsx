@@ -36,6 +36,16 @@ const entity: Entity = {
 describe('new frontend system plugin', () => {
   it('is the slipway plugin with the API, console page, card and both tabs', () => {
     expect(slipwayPlugin.id).toBe('slipway');
+    // The ids a platform team uses in app-config to configure or disable them.
+    for (const id of [
+      'api:slipway',
+      'page:slipway',
+      'entity-card:slipway/cicd-status',
+      'entity-content:slipway/live-feed',
+      'entity-content:slipway/deployments',
+    ] as const) {
+      expect(slipwayPlugin.getExtension(id)).toBeDefined();
+    }
   });
 
   it('mounts the live feed tab at /live-feed titled "Live feed", with configurable paging', () => {
