@@ -1,5 +1,7 @@
 import { ConfigReader } from '@backstage/config';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import yaml from 'yaml';
 import {
@@ -220,6 +222,36 @@ describe('slipway:template:extract', () => {
     expect(
       fs.readFileSync(path.join(fresh.workspacePath, 'v.txt'), 'utf8'),
     ).toBe('second');
+  });
+
+  it('renders the Node.js and Python templates into services whose own tests pass', async () => {
+    const run = promisify(execFile);
+    const node = mockContext({
+      repoUrl: example.url,
+      path: 'node-service',
+      values: { name: 'orders', port: 3000 },
+    });
+    await action.handler(node as any);
+    const nodeTests = await run(process.execPath, ['--test'], {
+      cwd: node.workspacePath,
+      timeout: 60_000,
+    });
+    expect(nodeTests.stdout).toMatch(/pass 1/);
+    const python = mockContext({
+      repoUrl: example.url,
+      path: 'python-service',
+      values: { name: 'billing', port: 8000 },
+    });
+    await action.handler(python as any);
+    const pyTests = await run(
+      'python3',
+      ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'],
+      {
+        cwd: python.workspacePath,
+        timeout: 60_000,
+      },
+    );
+    expect(pyTests.stderr).toMatch(/Ran 1 test[\s\S]*OK/);
   });
 
   describe('path safety', () => {
