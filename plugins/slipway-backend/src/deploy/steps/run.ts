@@ -41,6 +41,22 @@ export function httpHealthcheck(
 }
 
 /**
+ * The name holds the id of the deployment being run right now, so a
+ * container that already has it cannot be serving this database's app: it is
+ * left over from an earlier database (e.g. in-memory SQLite before a restart,
+ * whose ids start again at 1). Removing it lets the deployment proceed.
+ */
+async function removeLeftoverContainer(docker: Docker, name: string) {
+  try {
+    await docker.getContainer(name).remove({ force: true });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) {
+      throw error;
+    }
+  }
+}
+
+/**
  * Step 3 — run: creates and starts the container with its labels, env,
  * limits and an init process, publishing the port on the configured host
  * address at an ephemeral port.
@@ -50,6 +66,7 @@ export async function startContainer(
 ): Promise<{ containerId: string; hostPort: number; url: string }> {
   const { docker, port, resources } = options;
   const portKey = `${port}/tcp`;
+  await removeLeftoverContainer(docker, options.name);
   const container = await docker.createContainer({
     name: options.name,
     Image: options.image,
