@@ -84,7 +84,7 @@ describe('LiveFeed (new frontend system test app)', () => {
         expect(
           screen.getByRole('status', { name: 'Connection: Live' }),
         ).toBeInTheDocument(),
-      { timeout: 4000 },
+      { timeout: 30000 },
     );
     await waitFor(() => expect(renderedIds()).toEqual(['3', '2', '1']));
     expect(api.streamCalls.map(c => c.lastEventId)).toEqual(['1', '2']);
