@@ -21,7 +21,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import type { CicdStatus } from '@slipway/plugin-slipway-common';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { slipwayApiRef } from '../../api';
 import {
@@ -31,7 +31,7 @@ import {
 } from '../../lib/annotations';
 import { formatDuration, formatRelative, shortSha } from '../../lib/format';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
-import { useLiveEvents } from '../../live/useLiveEvents';
+import { useLiveReload } from '../../live/useLiveReload';
 import {
   DeploymentStatusLabel,
   OasisStatusLabel,
@@ -39,7 +39,6 @@ import {
 } from '../common/StatusLabel';
 
 /** Coalesces bursts of events (a push starts several workflows) into one reload. */
-const RELOAD_DELAY_MS = 250;
 
 function WebhookWarning({ repo }: { repo: string | null }) {
   const discovery = useApi(discoveryApiRef);
@@ -168,7 +167,6 @@ function CicdStatusView({ entityRef }: { entityRef: string }) {
   const [status, setStatus] = useState<CicdStatus>();
   const [error, setError] = useState<Error>();
   const [branch, setBranch] = useState<string>();
-  const timer = useRef<ReturnType<typeof setTimeout>>();
 
   const load = useCallback(async () => {
     try {
@@ -180,26 +178,8 @@ function CicdStatusView({ entityRef }: { entityRef: string }) {
     }
   }, [api, entityRef]);
 
-  const scheduleLoad = useCallback(() => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      load();
-    }, RELOAD_DELAY_MS);
-  }, [load]);
-
-  useEffect(() => {
-    load();
-    return () => {
-      if (timer.current) clearTimeout(timer.current);
-    };
-  }, [load]);
-
-  // Every event of this entity may change a run or the deployment; each
-  // (re)connection reloads too, so nothing missed while offline stays stale.
-  const connection = useLiveEvents(
-    { entityRef },
-    { onEvents: scheduleLoad, onOpen: scheduleLoad },
-  );
+  // Every event of this entity may change a run or the deployment.
+  const { connection } = useLiveReload({ entityRef }, load);
 
   if (error && !status) {
     return (

@@ -27,16 +27,14 @@ import {
   type Deployment,
   type SlipwayApp,
 } from '@slipway/plugin-slipway-common';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { slipwayApiRef } from '../../api';
 import { SLIPWAY_APP_ANNOTATION } from '../../lib/annotations';
 import { formatDuration, formatRelative, shortSha } from '../../lib/format';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
-import { useLiveEvents } from '../../live/useLiveEvents';
+import { useLiveReload } from '../../live/useLiveReload';
 import { DeploymentStatusLabel } from '../common/StatusLabel';
 import { DeploymentLogs, isActive } from './DeploymentLogs';
-
-const RELOAD_DELAY_MS = 250;
 
 function DeploymentsView(props: { appName: string; entityRef: string }) {
   const { appName, entityRef } = props;
@@ -47,7 +45,6 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
   const [error, setError] = useState<Error>();
   const [selectedId, setSelectedId] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout>>();
 
   const canDeploy = usePermission({ permission: slipwayDeployPermission });
   const canRollback = usePermission({ permission: slipwayRollbackPermission });
@@ -67,24 +64,10 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
     }
   }, [api, appName]);
 
-  const scheduleLoad = useCallback(() => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      load();
-    }, RELOAD_DELAY_MS);
-  }, [load]);
-
-  useEffect(() => {
-    load();
-    return () => {
-      if (timer.current) clearTimeout(timer.current);
-    };
-  }, [load]);
-
   // Deploy steps are OASIS events; any of them may change this list.
-  const connection = useLiveEvents(
+  const { connection, scheduleLoad } = useLiveReload(
     { source: 'slipway.deploy' },
-    { onEvents: scheduleLoad, onOpen: scheduleLoad },
+    load,
   );
 
   const act = async (label: string, action: () => Promise<Deployment>) => {
