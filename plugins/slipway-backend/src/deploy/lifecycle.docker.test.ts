@@ -209,7 +209,7 @@ describeWithDocker('deploy engine lifecycle with a real Docker engine', () => {
           b.server,
           crashedId,
           finished,
-          15_000,
+          30_000,
         );
         expect(recovered.status).toBe('failed');
         expect(recovered.error).toMatch(/stopped during starting/);

@@ -134,7 +134,9 @@ export function testConfig(overrides: Record<string, unknown> = {}) {
         drainSeconds: 1,
         stopTimeoutSeconds: 2,
         pollIntervalMs: 1000,
-        staleAfterMs: 3000,
+        // Generous: a loaded 2-core CI machine can delay a heartbeat by seconds,
+        // and a live deployment must not be taken for an abandoned one.
+        staleAfterMs: 10000,
         keepImages: 5,
         dockerHealthIntervalMs: 500,
         ...overrides,
