@@ -214,7 +214,8 @@ export class OasisEventTailer {
     let skipUpTo = 0n;
     if (this.#pending) {
       const pending = this.#pending;
-      const now = await this.#writers();
+      const now =
+        pending.writers.size > 0 ? await this.#writers() : new Set<string>();
       if (![...pending.writers].some(x => now.has(x))) {
         skipUpTo = pending.maxSeen;
         this.#pending = undefined;
@@ -256,22 +257,23 @@ export class OasisEventTailer {
           if (this.#pending) {
             break;
           }
+          // Whatever can still fill the gap is among the writers in
+          // progress now. Even with none left the gap is only known to be
+          // permanent after a fresh read: a writer may have committed the
+          // missing id between the read above and this check.
           const writers = await this.#writers();
           if (generation !== this.#generation) {
             return false;
           }
-          if (writers.size === 0) {
-            // No writer in progress: the gap is permanent.
-            skipUpTo = maxSeen;
-          } else {
-            this.#pending = { maxSeen, writers, since: Date.now() };
-            break;
-          }
+          this.#pending = { maxSeen, writers, since: Date.now() };
+          break;
         }
         deliver.push(rowToEvent(row));
         cursor = id;
       }
-      if (this.#pending) {
+      if (this.#pending?.writers.size === 0) {
+        this.#again = true;
+      } else if (this.#pending) {
         // Check again soon: writers are usually a few ms from done.
         clearTimeout(this.#gapTimer);
         this.#gapTimer = setTimeout(() => this.wake(), 5);
