@@ -6,6 +6,7 @@ import {
   AppRecord,
   DeploymentRecord,
   DeployStore,
+  hasServed,
 } from './DeployStore';
 import { DeployWorker } from './DeployWorker';
 import { PipelineDeps } from './pipeline';
@@ -86,7 +87,7 @@ export class DeployEngine {
         limit: 50,
       });
       target = history.items.find(
-        d => d.imageTag && d.containerId && d.id !== app.currentDeploymentId,
+        d => d.imageTag && hasServed(d) && d.id !== app.currentDeploymentId,
       );
       if (!target) {
         throw new ConflictError(
@@ -94,10 +95,7 @@ export class DeployEngine {
         );
       }
     }
-    const served =
-      target.status === 'running' ||
-      (target.status === 'superseded' && Boolean(target.containerId));
-    if (!served || !target.imageTag) {
+    if (!hasServed(target) || !target.imageTag) {
       throw new ConflictError(
         `Deployment ${target.id} never served (status ${target.status}); roll back to one that ran successfully.`,
       );

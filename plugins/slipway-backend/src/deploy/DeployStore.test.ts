@@ -88,4 +88,69 @@ describe('DeployStore', () => {
       expect(new Set([...claims.map(c => c.id), ...rest]).size).toBe(20);
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'keeps the images of the newest deployments that served and of those in progress, not those of failed builds, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = new DeployStore(knex);
+      await store.createAppWithDeployment(app('web'), { trigger: 'create' });
+      // Deployment history, oldest first: what each one came to.
+      const history: Array<{ status: string; container?: boolean }> = [
+        { status: 'superseded', container: true }, // served, v1
+        { status: 'superseded', container: true }, // served, v2
+        { status: 'failed' }, // health check failed
+        { status: 'superseded' }, // replaced while pending: never served
+        { status: 'running', container: true }, // serving, v5
+        { status: 'building' }, // in progress, may still fail
+      ];
+      await knex('deployments').where({ app: 'web' }).delete();
+      for (const [i, h] of history.entries()) {
+        await knex('deployments').insert({
+          id: i + 1,
+          app: 'web',
+          status: h.status,
+          trigger: 'manual',
+          image_tag: `slipway-web:${i + 1}`,
+          container_id: h.container ? `c${i + 1}` : null,
+          config: '{}',
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        });
+      }
+      // A rollback to v1 serves v1's image again: one image, counted once.
+      await knex('deployments')
+        .where({ id: 5 })
+        .update({ status: 'superseded' });
+      await knex('deployments').insert({
+        id: 7,
+        app: 'web',
+        status: 'running',
+        trigger: 'rollback',
+        image_tag: 'slipway-web:1',
+        rollback_of: 1,
+        container_id: 'c7',
+        config: '{}',
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+      });
+
+      const sorted = async (keep: number) =>
+        [...(await store.imageTagsToKeep('web', keep))].sort();
+      expect(await sorted(2)).toEqual([
+        'slipway-web:1',
+        'slipway-web:5',
+        'slipway-web:6',
+      ]);
+      expect(await sorted(3)).toEqual([
+        'slipway-web:1',
+        'slipway-web:2',
+        'slipway-web:5',
+        'slipway-web:6',
+      ]);
+      // keep 0 still keeps what serves and what is being built.
+      expect(await sorted(0)).toEqual(['slipway-web:1', 'slipway-web:6']);
+    },
+  );
 });

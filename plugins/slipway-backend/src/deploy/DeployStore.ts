@@ -23,6 +23,18 @@ export const TERMINAL_STATUSES: DeploymentStatus[] = [
   'superseded',
 ];
 
+/**
+ * Whether a deployment once served traffic: it is running, or it was
+ * replaced after running (a deployment superseded while still pending never
+ * had a container). Only such a deployment is a rollback target.
+ */
+export function hasServed(deployment: Deployment): boolean {
+  return (
+    deployment.status === 'running' ||
+    (deployment.status === 'superseded' && Boolean(deployment.containerId))
+  );
+}
+
 /** What a deployment runs with; kept per deployment for rollbacks. */
 export interface DeploymentConfigSnapshot {
   repoUrl: string;
@@ -638,14 +650,38 @@ export class DeployStore {
     return rows.map(r => this.toDeployment(r));
   }
 
-  /** Image tags that a pending, active or running deployment needs. */
-  async imageTagsInUse(appName: string): Promise<Set<string>> {
-    const rows = await this.knex('deployments')
+  /**
+   * Image tags that pruning must leave: those a pending, active or running
+   * deployment needs, and the newest `keep` distinct images that served (the
+   * rollback targets). An image still being built or health-checked does
+   * not count towards `keep`, so a build that is about to fail never pushes
+   * a good image out.
+   */
+  async imageTagsToKeep(appName: string, keep: number): Promise<Set<string>> {
+    const needed = await this.knex('deployments')
       .where({ app: appName })
       .whereIn('status', ['pending', ...ACTIVE_STATUSES, 'running'])
       .whereNotNull('image_tag')
       .select('image_tag');
-    return new Set(rows.map(r => String(r.image_tag)));
+    const served =
+      keep > 0
+        ? await this.knex('deployments')
+            .where({ app: appName })
+            .whereNotNull('image_tag')
+            .where(q =>
+              q
+                .where('status', 'running')
+                .orWhere(s =>
+                  s.where('status', 'superseded').whereNotNull('container_id'),
+                ),
+            )
+            .groupBy('image_tag')
+            .select('image_tag')
+            .max({ last: 'id' })
+            .orderBy('last', 'desc')
+            .limit(keep)
+        : [];
+    return new Set([...needed, ...served].map(r => String(r.image_tag)));
   }
 
   // ---- logs -------------------------------------------------------------

@@ -2,9 +2,9 @@ import type Docker from 'dockerode';
 import { DeployStore } from './DeployStore';
 
 /**
- * Keeps the newest `keep` images of an app (and always those a deployment
- * still needs)
- * for rollback, and removes the older ones. Returns the removed tags.
+ * Keeps the images of the newest `keep` deployments that served (the
+ * rollback targets) and those a deployment still needs; removes the app's
+ * other images. Returns the removed tags.
  */
 export async function pruneImages(options: {
   docker: Docker;
@@ -18,16 +18,10 @@ export async function pruneImages(options: {
     // legacy builder an extra layer and container.
     filters: JSON.stringify({ reference: [`slipway-${app}:*`] }),
   });
-  const tags = images
-    .flatMap(image => image.RepoTags ?? [])
-    .filter(tag => tag.startsWith(`slipway-${app}:`))
-    .map(tag => ({ tag, id: Number(tag.slice(tag.lastIndexOf(':') + 1)) }))
-    .filter(t => Number.isFinite(t.id))
-    .sort((a, b) => b.id - a.id);
-  const inUse = await store.imageTagsInUse(app);
+  const keep = await store.imageTagsToKeep(app, options.keep);
   const removed: string[] = [];
-  for (const [index, { tag }] of tags.entries()) {
-    if (index < options.keep || inUse.has(tag)) continue;
+  for (const tag of images.flatMap(image => image.RepoTags ?? [])) {
+    if (!tag.startsWith(`slipway-${app}:`) || keep.has(tag)) continue;
     try {
       await docker.getImage(tag).remove({ noprune: false });
       removed.push(tag);
