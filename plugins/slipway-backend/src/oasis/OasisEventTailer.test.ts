@@ -1,4 +1,7 @@
-import type { OasisEvent } from '@slipway/plugin-slipway-common';
+import type {
+  OasisEvent,
+  OasisEventInput,
+} from '@slipway/plugin-slipway-common';
 import { createTestDatabases, postgresAvailable } from '@slipway/test-utils';
 import { Knex } from 'knex';
 import { OasisEventStore } from './OasisEventStore';
@@ -9,12 +12,13 @@ jest.setTimeout(60_000);
 const databases = createTestDatabases();
 const describePostgres = postgresAvailable() ? describe : describe.skip;
 
-const event = (title: string) => ({
+const event = (title: string): OasisEventInput => ({
   module: 'DEPLOY',
   source: 'slipway.deploy',
   kind: 'deployment',
-  status: 'info' as const,
+  status: 'info',
   title,
+  meta: {},
 });
 
 /**
