@@ -50,7 +50,8 @@ export interface Watch {
   cicdStatus: CicdStatusService;
   poller: GithubWorkflowPoller;
   entityRefs: EntityRefResolver;
-  close(): void;
+  /** Finishes writing received deliveries and stops the stream's reader. */
+  close(): Promise<void>;
 }
 
 /**
@@ -174,6 +175,9 @@ export async function createWatch(options: {
     cicdStatus,
     poller,
     entityRefs,
-    close: () => tailer.close(),
+    close: async () => {
+      await processor.flush();
+      tailer.close();
+    },
   };
 }

@@ -15,6 +15,41 @@ import { validateEventInput } from './validateEventInput';
 
 const TABLE = 'oasis_events';
 
+/** Rows per insert statement. */
+const INSERT_CHUNK = 500;
+
+/** An event checked and laid out as its row, without the id. */
+export type PreparedEvent = Omit<OasisEventRow, 'id' | 'meta'> & {
+  created_at: Date;
+  meta: string;
+};
+
+/**
+ * Checks an event (throws InputError naming the field) and lays it out as
+ * its row, so callers can reject bad input before any transaction starts.
+ */
+export function prepareEvent(
+  input: OasisEventInput,
+  createdAt = new Date(),
+): PreparedEvent {
+  const e = validateEventInput(input);
+  return {
+    created_at: createdAt,
+    vtid: e.vtid ?? 'UNSET',
+    layer: e.layer ?? 'UNSET',
+    module: e.module,
+    source: e.source,
+    kind: e.kind,
+    status: e.status,
+    title: e.title,
+    ref: e.ref ?? null,
+    link: e.link ?? null,
+    repo: e.repo ?? null,
+    entity_ref: e.entityRef ?? null,
+    meta: JSON.stringify(e.meta ?? {}),
+  };
+}
+
 /**
  * Advisory lock key pair every transaction that inserts events holds (shared)
  * until it ends, on PostgreSQL. The stream tailer lists its holders to know
@@ -103,27 +138,23 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     trx: Knex.Transaction,
     inputs: OasisEventInput[],
   ): Promise<OasisEvent[]> {
-    if (inputs.length === 0) {
+    return this.insertPrepared(
+      trx,
+      inputs.map(input => prepareEvent(input)),
+    );
+  }
+
+  /**
+   * Inserts events already checked by {@link prepareEvent}, in the given
+   * order (ids ascend with it), inside a caller's transaction.
+   */
+  async insertPrepared(
+    trx: Knex.Transaction,
+    rows: PreparedEvent[],
+  ): Promise<OasisEvent[]> {
+    if (rows.length === 0) {
       return [];
     }
-    const rows = inputs.map(input => {
-      const e = validateEventInput(input);
-      return {
-        created_at: new Date(),
-        vtid: e.vtid ?? 'UNSET',
-        layer: e.layer ?? 'UNSET',
-        module: e.module,
-        source: e.source,
-        kind: e.kind,
-        status: e.status,
-        title: e.title,
-        ref: e.ref ?? null,
-        link: e.link ?? null,
-        repo: e.repo ?? null,
-        entity_ref: e.entityRef ?? null,
-        meta: JSON.stringify(e.meta ?? {}),
-      };
-    });
     if (this.isPostgres) {
       // Mark this transaction as an event writer, with its transaction id,
       // before it takes a sequence value (see OasisEventTailer).
@@ -132,12 +163,22 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
         EVENT_WRITER_LOCK,
       );
     }
-    const inserted: OasisEventRow[] = await trx(TABLE)
-      .insert(rows)
-      .returning('*');
-    return inserted
-      .map(rowToEvent)
-      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const events: OasisEvent[] = [];
+    // Chunks stay far below the bind-parameter limits of both drivers.
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      const inserted: Array<{ id: number | string }> = await trx(TABLE)
+        .insert(chunk)
+        .returning('id');
+      // One statement takes its ids in the order of its rows.
+      const ids = inserted
+        .map(r => BigInt(r.id))
+        .sort((a, b) => (a < b ? -1 : 1));
+      chunk.forEach((row, j) =>
+        events.push(rowToEvent({ ...row, id: ids[j].toString() })),
+      );
+    }
+    return events;
   }
 
   /** Events by id, in id order, inside a caller's transaction. */

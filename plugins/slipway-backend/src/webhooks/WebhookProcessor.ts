@@ -8,12 +8,13 @@ import {
   MappedEvent,
   mapGithubDelivery,
 } from '../oasis/githubMapping';
-import { OasisEventStore } from '../oasis/OasisEventStore';
+import { OasisEventStore, prepareEvent } from '../oasis/OasisEventStore';
 import { toDate } from '../oasis/rows';
 import { VtidExtractor } from '../oasis/vtid';
+import { DeliveryResult, DeliveryWriter } from './DeliveryWriter';
+import { insertKeyedEvents, KeyedEvent } from './keyedEvents';
 
-/** What a delivery came to. */
-export type DeliveryResult = 'stored' | 'ignored' | 'failed';
+export type { DeliveryResult } from './DeliveryWriter';
 
 /** A received delivery, as `GET /deliveries` lists it. */
 export interface WebhookDelivery {
@@ -45,8 +46,6 @@ interface DeliveryRow {
   error: string | null;
 }
 
-class DuplicateDelivery extends Error {}
-
 /** How often one instance records that a repository's hook is alive. */
 const SOURCE_TOUCH_INTERVAL_MS = 5_000;
 
@@ -76,12 +75,14 @@ export function rowToDelivery(
 }
 
 /**
- * Persists GitHub deliveries and the OASIS events they map to, in one
- * transaction per delivery, and keeps the state of each webhook source.
+ * Persists GitHub deliveries and the OASIS events they map to (each
+ * delivery atomically with its events, in batches under load), and keeps
+ * the state of each webhook source.
  */
 export class WebhookProcessor {
   readonly #knex: Knex;
   readonly #events: OasisEventStore;
+  readonly #writer: DeliveryWriter;
   readonly #entityRefs: EntityRefResolver;
   readonly #vtid: VtidExtractor;
   readonly #logger?: LoggerService;
@@ -98,6 +99,15 @@ export class WebhookProcessor {
     this.#entityRefs = options.entityRefs;
     this.#vtid = options.vtid;
     this.#logger = options.logger;
+    this.#writer = new DeliveryWriter({
+      store: options.events,
+      logger: options.logger,
+    });
+  }
+
+  /** Resolves once every delivery received so far is stored. */
+  async flush(): Promise<void> {
+    await this.#writer.flush();
   }
 
   /**
@@ -111,61 +121,37 @@ export class WebhookProcessor {
     payload: Record<string, any>;
     rawPayload: string;
   }): Promise<{ result: DeliveryResult | 'duplicate'; events: OasisEvent[] }> {
-    const { mapped, error } = await this.#map(
+    const { mapped, events, error } = await this.#map(
       delivery.event,
       delivery.payload,
       delivery.deliveryId,
     );
-    const result: DeliveryResult = error ? 'failed' : mapped.result;
     const now = new Date();
-    let committed: OasisEvent[] | undefined;
-    try {
-      committed = await this.#knex.transaction(async trx => {
-        // Events first, so the delivery row is written once with their ids.
-        // A duplicate delivery rolls all of it back (rare: redeliveries).
-        const events = await this.#insertMapped(trx, mapped.events);
-        const inserted = await trx('webhook_deliveries')
-          .insert({
-            delivery_id: delivery.deliveryId,
-            event: delivery.event,
-            action:
-              typeof delivery.payload.action === 'string'
-                ? delivery.payload.action.slice(0, 64)
-                : null,
-            hook_id: delivery.hookId ?? hookIdOf(delivery.payload),
-            repo: mapped.repo,
-            received_at: now,
-            payload: delivery.rawPayload,
-            result,
-            error,
-            processed_at: now,
-            event_ids: JSON.stringify(events.map(e => e.id)),
-          })
-          .onConflict('delivery_id')
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) {
-          throw new DuplicateDelivery();
-        }
-        await this.#touchSources(
-          trx,
-          delivery.event,
-          delivery.payload,
-          mapped.repo,
-          now,
-        );
-        return events;
-      });
-    } catch (e) {
-      if (!(e instanceof DuplicateDelivery)) {
-        throw e;
-      }
-    }
-    if (!committed) {
+    const outcome = await this.#writer.write({
+      deliveryId: delivery.deliveryId,
+      event: delivery.event,
+      action:
+        typeof delivery.payload.action === 'string'
+          ? delivery.payload.action.slice(0, 64)
+          : null,
+      hookId: delivery.hookId ?? hookIdOf(delivery.payload),
+      repo: mapped.repo,
+      payload: delivery.rawPayload,
+      result: error ? 'failed' : mapped.result,
+      error,
+      receivedAt: now,
+      events,
+      sources: this.#sourcesTouched(
+        delivery.event,
+        delivery.payload,
+        mapped.repo,
+        now,
+      ),
+    });
+    if (outcome.duplicate) {
       return { result: 'duplicate', events: [] };
     }
-    this.#events.afterCommit(committed);
-    return { result, events: committed };
+    return { result: error ? 'failed' : mapped.result, events: outcome.events };
   }
 
   /**
@@ -187,7 +173,11 @@ export class WebhookProcessor {
       );
     }
     const payload = JSON.parse(row.payload!);
-    const { mapped, error } = await this.#map(row.event, payload, deliveryId);
+    const { mapped, events, error } = await this.#map(
+      row.event,
+      payload,
+      deliveryId,
+    );
     const result: DeliveryResult = error ? 'failed' : mapped.result;
     const oldIds: string[] = JSON.parse(row.event_ids || '[]');
 
@@ -203,17 +193,17 @@ export class WebhookProcessor {
       }
       await trx('oasis_event_keys').whereIn('event_id', oldIds).delete();
       await this.#events.deleteEvents(trx, oldIds);
-      const events = await this.#insertMapped(trx, mapped.events);
+      const fresh = await this.#insertKeyed(trx, events);
       await trx('webhook_deliveries')
         .where('delivery_id', deliveryId)
         .update({
           result,
           error,
           repo: mapped.repo,
-          event_ids: JSON.stringify(events.map(e => e.id)),
+          event_ids: JSON.stringify(fresh.map(e => e.id)),
           processed_at: new Date(),
         });
-      return { changed: true, events, fresh: events };
+      return { changed: true, events: fresh, fresh };
     });
     this.#events.afterCommit(outcome.fresh);
     const updated = await this.#knex('webhook_deliveries')
@@ -235,17 +225,34 @@ export class WebhookProcessor {
       return [];
     }
     const entityRef = await this.#entityRefs.forRepo(mapped.repo);
-    const withRef = mapped.events.map(e => ({
-      ...e,
-      input: { ...e.input, entityRef: e.input.entityRef ?? entityRef },
+    const keyed = mapped.events.map(e => ({
+      row: prepareEvent({
+        ...e.input,
+        entityRef: e.input.entityRef ?? entityRef,
+      }),
+      dedupKey: e.dedupKey,
     }));
     const events = await this.#knex.transaction(trx =>
-      this.#insertMapped(trx, withRef),
+      this.#insertKeyed(trx, keyed),
     );
     this.#events.afterCommit(events);
     return events;
   }
 
+  /** The stored ones of `events`, leaving out those deduplicated. */
+  async #insertKeyed(
+    trx: Knex.Transaction,
+    events: KeyedEvent[],
+  ): Promise<OasisEvent[]> {
+    const stored = await insertKeyedEvents(trx, this.#events, events);
+    return stored.filter((e): e is OasisEvent => e !== undefined);
+  }
+
+  /**
+   * Maps a delivery to events, with their catalog entity, checked and laid
+   * out as rows; a mapping that throws or yields an invalid event makes the
+   * delivery `failed` (stored, and reprocessable after a fix).
+   */
   async #map(event: string, payload: Record<string, any>, deliveryId: string) {
     try {
       const mapped = mapGithubDelivery(event, payload, {
@@ -258,7 +265,11 @@ export class WebhookProcessor {
           e.input.entityRef = e.input.entityRef ?? entityRef;
         }
       }
-      return { mapped, error: null };
+      const events: KeyedEvent[] = mapped.events.map(e => ({
+        row: prepareEvent(e.input),
+        dedupKey: e.dedupKey,
+      }));
+      return { mapped, events, error: null };
     } catch (error) {
       this.#logger?.error(
         `Mapping GitHub delivery ${deliveryId} (${event}) failed; it is stored and can be reprocessed`,
@@ -271,59 +282,24 @@ export class WebhookProcessor {
           repo: typeof repo === 'string' ? repo : null,
           events: [],
         },
+        events: [],
         error: String(error).slice(0, 2000),
       };
     }
   }
 
-  /** Inserts mapped events, skipping any whose dedup key is already taken. */
-  async #insertMapped(
-    trx: Knex.Transaction,
-    mapped: MappedEvent[],
-  ): Promise<OasisEvent[]> {
-    const keep: MappedEvent[] = [];
-    for (const e of mapped) {
-      if (!e.dedupKey) {
-        keep.push(e);
-        continue;
-      }
-      const taken = await trx('oasis_event_keys')
-        .insert({
-          dedup_key: e.dedupKey.slice(0, 400),
-          event_id: 0,
-          created_at: new Date(),
-        })
-        .onConflict('dedup_key')
-        .ignore()
-        .returning('dedup_key');
-      if (taken.length > 0) {
-        keep.push(e);
-      }
-    }
-    const events = await this.#events.insertEvents(
-      trx,
-      keep.map(e => e.input),
-    );
-    for (let i = 0; i < keep.length; i++) {
-      const key = keep[i].dedupKey;
-      if (key) {
-        await trx('oasis_event_keys')
-          .where('dedup_key', key.slice(0, 400))
-          .update({ event_id: this.#events.idParam(BigInt(events[i].id)) });
-      }
-    }
-    return events;
-  }
-
-  async #touchSources(
-    trx: Knex.Transaction,
+  /**
+   * The hook sources a delivery updates: a ping marks its repository or
+   * organization connected; other deliveries record the repository's hook
+   * as alive, at most every few seconds per repository and instance.
+   */
+  #sourcesTouched(
     event: string,
     payload: Record<string, any>,
     repo: string | null,
     now: Date,
-  ) {
+  ): Array<Record<string, unknown>> {
     const hookId = hookIdOf(payload);
-    const rows: Array<Record<string, unknown>> = [];
     if (event === 'ping') {
       const org = payload.organization?.login;
       let key: string | undefined;
@@ -332,36 +308,34 @@ export class WebhookProcessor {
       } else if (typeof org === 'string') {
         key = `org:${org.toLowerCase()}`;
       }
-      if (key) {
-        rows.push({
-          source_key: key,
-          hook_id: hookId,
-          pinged_at: now,
-          last_delivery_at: now,
-        });
-      }
-    } else if (repo) {
-      // Deliveries come in bursts; last_delivery_at only needs seconds.
-      const key = repo.toLowerCase();
-      const last = this.#touched.get(key) ?? 0;
-      if (now.getTime() - last < SOURCE_TOUCH_INTERVAL_MS) {
-        return;
-      }
-      this.#touched.set(key, now.getTime());
-      rows.push({
-        source_key: `repo:${repo.toLowerCase()}`,
+      return key
+        ? [
+            {
+              source_key: key,
+              hook_id: hookId,
+              pinged_at: now,
+              last_delivery_at: now,
+            },
+          ]
+        : [];
+    }
+    if (!repo) {
+      return [];
+    }
+    // Deliveries come in bursts; last_delivery_at only needs seconds.
+    const key = repo.toLowerCase();
+    const last = this.#touched.get(key) ?? 0;
+    if (now.getTime() - last < SOURCE_TOUCH_INTERVAL_MS) {
+      return [];
+    }
+    this.#touched.set(key, now.getTime());
+    return [
+      {
+        source_key: `repo:${key}`,
         hook_id: hookId,
         last_delivery_at: now,
-      });
-    }
-    for (const row of rows) {
-      await trx('webhook_sources')
-        .insert(row)
-        .onConflict('source_key')
-        .merge(
-          Object.keys(row).filter(k => k !== 'source_key' && row[k] !== null),
-        );
-    }
+      },
+    ];
   }
 }
 
