@@ -17,7 +17,7 @@ import {
 } from '@slipway/plugin-slipway-common';
 import { createWatch } from './watch';
 import { createDeploymentLookup } from './cicd/deploymentLookup';
-import { toPublicDeployment } from './deploy/DeployStore';
+import { DeployStore, toPublicDeployment } from './deploy/DeployStore';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -79,6 +79,8 @@ export const slipwayPlugin = createBackendPlugin({
           httpAuth,
           permissions,
           scheduler,
+          // GitHub events of a deployed app's repository reach its entity.
+          apps: () => new DeployStore(knex).listAppLinks(),
         });
         permissionsRegistry.addPermissions([
           slipwayEventCreatePermission,
@@ -96,6 +98,7 @@ export const slipwayPlugin = createBackendPlugin({
           dockerEndpoint: dockerEndpoint.description,
           logger: logger.child({ area: 'deploy' }),
           events: oasisEvents,
+          entityRefForApp: app => watch.entityRefs.forApp(app),
         });
         // CI/CD status shows the deployment serving the entity's app.
         watch.cicdStatus.setDeploymentLookup(
@@ -103,6 +106,7 @@ export const slipwayPlugin = createBackendPlugin({
             knex,
             getDeployment: id => deploy.store.getDeployment(id),
             toPublic: toPublicDeployment,
+            appForEntity: ref => watch.entityRefs.appForEntity(ref),
           }),
         );
         permissionsRegistry.addPermissions(deployPermissions);

@@ -12,7 +12,7 @@ import Router from 'express-promise-router';
 import { CicdStatusService } from './cicd/CicdStatusService';
 import { createCicdRouter } from './cicd/cicdRouter';
 import { GithubWorkflowPoller } from './cicd/GithubWorkflowPoller';
-import { EntityRefResolver } from './oasis/EntityRefResolver';
+import { AppLink, EntityRefResolver } from './oasis/EntityRefResolver';
 import { createEventsRouter } from './oasis/eventsRouter';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { OasisEventStream } from './oasis/OasisEventStream';
@@ -68,6 +68,8 @@ export async function createWatch(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   scheduler?: SchedulerService;
+  /** The deploy engine's apps, so their events reach their entities. */
+  apps?: () => Promise<AppLink[]>;
 }): Promise<Watch> {
   const { config, logger, store, catalog, auth, httpAuth, permissions } =
     options;
@@ -79,6 +81,7 @@ export async function createWatch(options: {
     catalog,
     auth,
     logger,
+    apps: options.apps,
     ttlMs:
       Math.min(60, events?.getOptionalNumber('entityCacheSeconds') ?? 60) *
       1000,

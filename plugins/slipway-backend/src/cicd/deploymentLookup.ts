@@ -4,20 +4,28 @@ import type { DeploymentLookup } from './CicdStatusService';
 
 /**
  * The deployment block of `GET /cicd/status`: the deployment serving the
- * entity's app (or, before one serves, its latest), found through the
- * `entity_ref` the deploy engine keeps on each app.
+ * entity's app (or, before one serves, its latest). The app is the one
+ * registered for the entity (`entity_ref`), or else the one the entity
+ * names with `slipway.dev/app`.
  */
 export function createDeploymentLookup(options: {
   knex: Knex;
   getDeployment: (id: string) => Promise<Deployment | undefined>;
   toPublic: (deployment: any) => Deployment;
+  appForEntity?: (entityRef: string) => Promise<string | null>;
 }): DeploymentLookup {
-  const { knex, getDeployment, toPublic } = options;
+  const { knex, getDeployment, toPublic, appForEntity } = options;
   return async entityRef => {
-    const app = await knex('apps')
+    let app = await knex('apps')
       .whereRaw('lower(entity_ref) = ?', [entityRef.toLowerCase()])
       .orderBy('updated_at', 'desc')
       .first('name', 'current_deployment_id');
+    const named = app ? null : await appForEntity?.(entityRef);
+    if (named) {
+      app = await knex('apps')
+        .where('name', named)
+        .first('name', 'current_deployment_id');
+    }
     if (!app) {
       return null;
     }

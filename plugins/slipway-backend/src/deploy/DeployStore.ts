@@ -235,6 +235,22 @@ export class DeployStore {
     };
   }
 
+  /** Name, repository and entity of every app (few columns, no secrets). */
+  async listAppLinks(): Promise<
+    Array<{ name: string; repoUrl: string; entityRef: string | null }>
+  > {
+    const rows = await this.knex('apps').select(
+      'name',
+      'repo_url',
+      'entity_ref',
+    );
+    return rows.map(r => ({
+      name: r.name,
+      repoUrl: r.repo_url,
+      entityRef: r.entity_ref ?? null,
+    }));
+  }
+
   async listAppsWithAutoDeploy(): Promise<AppRecord[]> {
     const rows = await this.knex('apps').whereNotNull('auto_deploy');
     return rows.map(r => this.toApp(r));

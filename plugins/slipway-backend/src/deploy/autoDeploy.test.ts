@@ -1,6 +1,6 @@
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { headOf, triggersAutoDeploy } from './autoDeploy';
-import { repoSlug } from './events';
+import { repoSlug } from '../oasis/repoSlug';
 
 function event(partial: Partial<OasisEvent>): OasisEvent {
   return {

@@ -3,7 +3,7 @@ import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import type { OasisEventListeners } from '../oasis/types';
 import { DeployEngine } from './DeployEngine';
 import { ACTIVE_STATUSES } from './DeployStore';
-import { repoSlug } from './events';
+import { repoSlug } from '../oasis/repoSlug';
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value ? value : undefined;

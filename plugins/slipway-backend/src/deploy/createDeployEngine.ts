@@ -32,6 +32,8 @@ export function createDeployEngine(options: {
   dockerEndpoint: string;
   logger: LoggerService;
   events?: OasisEventSink;
+  /** The catalog entity of an app registered without an entityRef. */
+  entityRefForApp?: (app: string) => Promise<string | null>;
 }): DeployEngineParts {
   const store = new DeployStore(options.knex);
   const signals = new DeploymentSignals();
@@ -42,7 +44,11 @@ export function createDeployEngine(options: {
     deployConfig: readDeployConfig(options.config),
     rootConfig: options.config,
     allowList: RepositoryAllowList.fromConfig(options.config),
-    events: new DeployEvents(options.events, options.logger),
+    events: new DeployEvents(
+      options.events,
+      options.logger,
+      options.entityRefForApp,
+    ),
     signals,
     logger: options.logger,
   };

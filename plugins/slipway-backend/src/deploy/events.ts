@@ -4,6 +4,7 @@ import type {
   OasisStatus,
 } from '@slipway/plugin-slipway-common';
 import type { OasisEventSink } from '../oasis/types';
+import { repoSlug } from '../oasis/repoSlug';
 import { AppRecord, DeploymentRecord } from './DeployStore';
 
 const OASIS_STATUS: Record<DeploymentStatus, OasisStatus> = {
@@ -19,25 +20,6 @@ const OASIS_STATUS: Record<DeploymentStatus, OasisStatus> = {
 };
 
 /**
- * `owner/name` of a repository URL: its last two path segments, so GitHub,
- * GitHub Enterprise and local mirrors (file://…/owner/name) all match the
- * `repo` of GitHub events.
- */
-export function repoSlug(repoUrl: string): string | undefined {
-  let pathname: string;
-  try {
-    pathname = new URL(repoUrl).pathname;
-  } catch {
-    return undefined;
-  }
-  const parts = pathname
-    .replace(/\.git\/?$/, '')
-    .split('/')
-    .filter(Boolean);
-  return parts.length >= 2 ? parts.slice(-2).join('/') : undefined;
-}
-
-/**
  * Turns every deployment status change into an OASIS event, so deploy steps
  * appear in the live feed beside CI runs. A failing sink is logged and never
  * fails the deployment.
@@ -46,6 +28,8 @@ export class DeployEvents {
   constructor(
     private readonly sink: OasisEventSink | undefined,
     private readonly logger: LoggerService,
+    /** The entity whose `slipway.dev/app` names an app, for apps without one. */
+    private readonly entityRefForApp?: (app: string) => Promise<string | null>,
   ) {}
 
   async statusChanged(
@@ -59,6 +43,8 @@ export class DeployEvents {
   ): Promise<void> {
     if (!this.sink) return;
     try {
+      const entityRef =
+        app.entityRef ?? (await this.entityRefForApp?.(app.name)) ?? null;
       await this.sink.publish({
         source: 'slipway.deploy',
         kind: 'deployment',
@@ -68,7 +54,7 @@ export class DeployEvents {
         ref: extra.commitSha ?? deployment.commitSha ?? deployment.ref ?? null,
         link: extra.url ?? deployment.url ?? null,
         repo: repoSlug(app.repoUrl) ?? null,
-        entityRef: app.entityRef ?? null,
+        entityRef,
         meta: {
           app: app.name,
           deploymentId: deployment.id,
