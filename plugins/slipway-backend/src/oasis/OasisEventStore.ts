@@ -9,6 +9,7 @@ import { Knex } from 'knex';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { decodeCursor, encodeCursor } from './cursor';
 import { applyEventFilter, EventFilter } from './filters';
+import { EVENTS_CHANNEL } from './PgEventNotifications';
 import { OasisEventRow, rowToEvent } from './rows';
 import type { OasisEventListeners, OasisEventSink } from './types';
 import { validateEventInput } from './validateEventInput';
@@ -157,10 +158,11 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     }
     if (this.isPostgres) {
       // Mark this transaction as an event writer, with its transaction id,
-      // before it takes a sequence value (see OasisEventTailer).
+      // before it takes a sequence value (see OasisEventTailer); and wake
+      // the readers of every instance when it commits.
       await trx.raw(
-        'select pg_advisory_xact_lock_shared(?, ?), pg_current_xact_id()',
-        EVENT_WRITER_LOCK,
+        'select pg_advisory_xact_lock_shared(?, ?), pg_current_xact_id(), pg_notify(?, ?)',
+        [...EVENT_WRITER_LOCK, EVENTS_CHANNEL, ''],
       );
     }
     const events: OasisEvent[] = [];

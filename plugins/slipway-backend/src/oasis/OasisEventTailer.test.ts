@@ -3,7 +3,7 @@ import type {
   OasisEventInput,
 } from '@slipway/plugin-slipway-common';
 import { createTestDatabases, postgresAvailable } from '@slipway/test-utils';
-import { Knex } from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventTailer } from './OasisEventTailer';
 
@@ -122,6 +122,52 @@ describePostgres('OasisEventTailer on PostgreSQL', () => {
     } finally {
       unsubscribe();
       tailer.close();
+    }
+  });
+
+  it('hears of an event stored by another instance without waiting for a poll, also after its listening connection dropped', async () => {
+    const knexA = await databases.init('POSTGRES_15');
+    const knexB = knexFactory({
+      client: 'pg',
+      connection: knexA.client.config.connection,
+      pool: { min: 0, max: 3 },
+    });
+    const storeA = await OasisEventStore.create({ knex: knexA });
+    const storeB = await OasisEventStore.create({
+      knex: knexB,
+      skipMigrations: true,
+    });
+    // A poll an hour apart: only a notification can wake instance B.
+    const tailer = new OasisEventTailer({
+      store: storeB,
+      pollIntervalMs: 3_600_000,
+    });
+    const received: OasisEvent[] = [];
+    const { unsubscribe } = await tailer.subscribe(events =>
+      received.push(...events),
+    );
+    try {
+      await waitFor(() => tailer.notifications?.backendPid !== undefined);
+      await storeA.publish(event('from-a-1'));
+      await waitFor(() => received.length >= 1, 5_000);
+      expect(received.map(e => e.title)).toEqual(['from-a-1']);
+
+      // The server ends the listening connection; B opens a new one.
+      const pid = tailer.notifications!.backendPid!;
+      await knexA.raw('select pg_terminate_backend(?)', [pid]);
+      await waitFor(
+        () =>
+          tailer.notifications?.backendPid !== undefined &&
+          tailer.notifications.backendPid !== pid,
+        10_000,
+      );
+      await storeA.publish(event('from-a-2'));
+      await waitFor(() => received.length >= 2, 5_000);
+      expect(received.map(e => e.title)).toEqual(['from-a-1', 'from-a-2']);
+    } finally {
+      unsubscribe();
+      tailer.close();
+      await knexB.destroy();
     }
   });
 });

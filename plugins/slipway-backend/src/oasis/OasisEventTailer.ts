@@ -1,13 +1,18 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { EVENT_WRITER_LOCK, OasisEventStore } from './OasisEventStore';
+import { PgEventNotifications } from './PgEventNotifications';
 import { OasisEventRow, rowToEvent } from './rows';
 
 /** Options of {@link OasisEventTailer}. */
 export interface OasisEventTailerOptions {
   store: OasisEventStore;
   logger?: LoggerService;
-  /** How often the table is read for events stored by other instances. */
+  /**
+   * How often the table is read anyway. On PostgreSQL commits of every
+   * instance wake the reader at once (LISTEN/NOTIFY); the poll is the
+   * safety net for a lost notification.
+   */
   pollIntervalMs?: number;
   /**
    * Longest wait for a missing id whose transaction might still commit
@@ -53,6 +58,7 @@ export class OasisEventTailer {
   #pending:
     | { maxSeen: bigint; writers: Set<string>; since: number }
     | undefined;
+  #notifications: PgEventNotifications | undefined;
   readonly #unhookCommit: () => void;
 
   constructor(options: OasisEventTailerOptions) {
@@ -131,9 +137,24 @@ export class OasisEventTailer {
     });
     this.#timer = setInterval(() => this.wake(), this.#pollIntervalMs);
     this.#timer.unref?.();
+    if (this.#store.isPostgres) {
+      this.#notifications = new PgEventNotifications({
+        knex: this.#store.knex,
+        logger: this.#logger,
+        onNotify: () => this.wake(),
+      });
+      this.#notifications.start();
+    }
+  }
+
+  /** The connection listening for other instances' commits (for tests). */
+  get notifications(): PgEventNotifications | undefined {
+    return this.#notifications;
   }
 
   #stop() {
+    this.#notifications?.stop();
+    this.#notifications = undefined;
     this.#generation++;
     clearInterval(this.#timer);
     clearTimeout(this.#gapTimer);
