@@ -19,7 +19,10 @@
  *     PostgreSQL, on a second instance sharing the database.
  * Every loop is bounded; all traffic goes to 127.0.0.1.
  */
+import { createBackend } from '@backstage/backend-defaults';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { fork, ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +35,7 @@ import express from 'express';
 import knexFactory, { Knex } from 'knex';
 import { OasisEventStore } from '../plugins/slipway-backend/src/oasis/OasisEventStore';
 import { signGithubPayload } from '../plugins/slipway-backend/src/webhooks/signature';
+import { slipwayPlugin } from '../plugins/slipway-backend/src/plugin';
 import { createWatch } from '../plugins/slipway-backend/src/watch';
 
 const SECRET = 'bench-secret';
@@ -58,7 +62,69 @@ const silent = {
   },
 } as any;
 
+/**
+ * The whole Backstage backend (createBackend: production root HTTP router
+ * with helmet, CORS, compression and request logging, auth policies, the
+ * real database service) with the Slipway plugin and an in-memory catalog.
+ */
+async function serveBackend(): Promise<Served> {
+  const port = Number(process.env.BENCH_PORT);
+  const backend = createBackend();
+  backend.add(
+    mockServices.rootConfig.factory({
+      data: {
+        backend: {
+          baseUrl: `http://127.0.0.1:${port}`,
+          listen: { host: '127.0.0.1', port },
+          database: {
+            client: 'better-sqlite3',
+            connection: process.env.BENCH_DB_URL,
+          },
+        },
+        slipway: {
+          github: { webhookSecrets: [SECRET] },
+          cicd: { polling: { enabled: false } },
+          deploy: { docker: { socketPath: '/nonexistent/docker.sock' } },
+        },
+      },
+    }),
+  );
+  backend.add(catalogServiceMock.factory({ entities: [] }));
+  backend.add(slipwayPlugin);
+  await backend.start();
+  return { port, stop: () => backend.stop() };
+}
+
+/** A running instance: its port and how to stop it. */
+interface Served {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Serves as a child process: reports the port, CPU time on request, stops. */
 async function serve() {
+  const served =
+    process.env.BENCH_STACK === 'backend'
+      ? await serveBackend()
+      : await serveWatchRouter();
+  process.send!({ port: served.port });
+  let cpu = process.cpuUsage();
+  process.on('message', async (m: any) => {
+    if (m === 'cpu-start') {
+      cpu = process.cpuUsage();
+    } else if (m === 'cpu-stop') {
+      const used = process.cpuUsage(cpu);
+      process.send!({ cpuMs: (used.user + used.system) / 1000 });
+    }
+    if (m === 'stop') {
+      await served.stop();
+      process.exit(0);
+    }
+  });
+}
+
+/** The watch router alone on a plain express app. */
+async function serveWatchRouter(): Promise<Served> {
   const db = process.env.BENCH_DB!;
   let knex: Knex;
   if (db === 'pg') {
@@ -108,43 +174,56 @@ async function serve() {
     }).error(),
   );
   const server = http.createServer(app);
-  server.listen(0, '127.0.0.1', () => {
-    process.send!({ port: (server.address() as AddressInfo).port });
-  });
-  let cpu = process.cpuUsage();
-  process.on('message', async (m: any) => {
-    if (m === 'cpu-start') {
-      cpu = process.cpuUsage();
-    } else if (m === 'cpu-stop') {
-      const used = process.cpuUsage(cpu);
-      process.send!({ cpuMs: (used.user + used.system) / 1000 });
-    }
-    if (m === 'stop') {
-      watch.close();
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: async () => {
+      await watch.close();
       server.closeAllConnections();
       server.close();
       await knex.destroy();
-      process.exit(0);
-    }
-  });
+    },
+  };
 }
 
 // ---------------------------------------------------------------- client side
 
-function startInstance(
+/** A port free on 127.0.0.1 right now (the whole backend needs one up front). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = http.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startInstance(
   db: string,
   url: string,
+  stack: 'router' | 'backend' = 'router',
 ): Promise<{ child: ChildProcess; port: number }> {
+  const port = stack === 'backend' ? await freePort() : 0;
   return new Promise((resolve, reject) => {
     const child = fork(__filename, [], {
       env: {
         ...process.env,
         BENCH_ROLE: 'server',
+        BENCH_STACK: stack,
+        BENCH_PORT: String(port),
         BENCH_DB: db,
         BENCH_DB_URL: url,
       },
       execArgv: process.execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // The whole backend logs every request (as in production): dropped.
+      stdio: [
+        'ignore',
+        stack === 'backend' ? 'ignore' : 'inherit',
+        'inherit',
+        'ipc',
+      ],
     });
     const onMessage = (m: any) => {
       if (m && typeof m.port === 'number') {
@@ -425,12 +504,20 @@ async function main() {
     label: string;
     db: string;
     url: string;
+    stack?: 'router' | 'backend';
     second?: boolean;
   }> = [
     {
       label: 'SQLite (in-memory, as app-config.yaml)',
       db: 'sqlite',
       url: ':memory:',
+    },
+    {
+      // Streams need signed-in users there: only the webhook is measured.
+      label: 'Whole backend (createBackend, SQLite in-memory)',
+      db: 'sqlite',
+      url: ':memory:',
+      stack: 'backend',
     },
     {
       label: 'SQLite (file)',
@@ -458,7 +545,7 @@ async function main() {
 
   try {
     for (const target of targets) {
-      const a = await startInstance(target.db, target.url);
+      const a = await startInstance(target.db, target.url, target.stack);
       try {
         a.child.send('cpu-start');
         const t = await throughput(a.port);
@@ -479,6 +566,7 @@ async function main() {
             r.failed ? `, ${r.failed} failed` : ''
           }`,
         );
+        if (target.stack === 'backend') continue;
         const s = await streamLatency(a.port, a.port);
         report(
           `${
