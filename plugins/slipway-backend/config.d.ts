@@ -42,7 +42,11 @@ export interface Config {
       entityCacheSeconds?: number;
       /** `GET /events/stream`. */
       stream?: {
-        /** How often each instance reads events stored by other instances. Default 250. */
+        /**
+         * How often each instance reads the table for events stored by other
+         * instances. On PostgreSQL their commits wake the reader at once
+         * (LISTEN/NOTIFY); the poll is the safety net. Default 250.
+         */
         pollIntervalMs?: number;
         /** Comment heartbeat interval. Default 15. */
         heartbeatSeconds?: number;
@@ -89,7 +93,10 @@ export interface Config {
       workDir?: string;
       /** Builds run at the same time across the engine. Default 2. */
       maxConcurrentBuilds?: number;
-      /** Images kept per app for rollback. Default 5. */
+      /**
+       * Images of the newest deployments that served, kept per app for
+       * rollback (images still in use are always kept). Default 5.
+       */
       keepImages?: number;
       /** Seconds the old container keeps serving after a switch. Default 2. */
       drainSeconds?: number;
