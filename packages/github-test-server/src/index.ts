@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export * from './GithubTestServer';
+export * from './types';
