@@ -654,6 +654,21 @@ export class DeployStore {
     return rows.map(r => String(r.id));
   }
 
+  /** The deployments serving now, with their container and published URL. */
+  async listServing(): Promise<
+    Array<{ id: string; app: string; containerId?: string; url?: string }>
+  > {
+    const rows = await this.knex('deployments')
+      .where({ status: 'running' })
+      .select('id', 'app', 'container_id', 'url');
+    return rows.map(r => ({
+      id: String(r.id),
+      app: r.app,
+      containerId: optional(r.container_id),
+      url: optional(r.url),
+    }));
+  }
+
   /** Active deployments whose worker stopped sending heartbeats. */
   async findAbandoned(staleAfterMs: number): Promise<DeploymentRecord[]> {
     const rows = await this.knex('deployments')

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ACTIVE_STATUSES, DeploymentRecord } from './DeployStore';
 import { containerNameFor } from './names';
 import { AbortReason, PipelineDeps, runPipeline } from './pipeline';
+import { reconcilePublishedUrls } from './publishedUrls';
 import { removeContainer } from './steps/run';
 
 /**
@@ -34,6 +35,8 @@ export class DeployWorker {
         `Deploy recovery failed: ${(error as Error).message}`,
       ),
     );
+    // The engine may have restarted the serving containers meanwhile.
+    await reconcilePublishedUrls(this.deps).catch(() => {});
     const heartbeatMs = Math.max(
       100,
       Math.min(2000, this.deps.deployConfig.staleAfterMs / 4),
@@ -42,7 +45,13 @@ export class DeployWorker {
     this.pollTimer = setInterval(() => {
       void this.recover()
         .catch(() => {})
-        .then(() => this.wake());
+        .then(() => this.wake())
+        .then(() => reconcilePublishedUrls(this.deps))
+        .catch(error =>
+          this.deps.logger.debug(
+            `Could not check published ports: ${(error as Error).message}`,
+          ),
+        );
     }, this.deps.deployConfig.pollIntervalMs);
     this.wake();
   }

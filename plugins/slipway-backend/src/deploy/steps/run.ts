@@ -94,14 +94,17 @@ export async function startContainer(
     );
   }
   const hostPort = Number(binding.HostPort);
-  const host = options.publishHost.includes(':')
-    ? `[${options.publishHost}]`
-    : options.publishHost;
   return {
     containerId: container.id,
     hostPort,
-    url: `http://${host}:${hostPort}`,
+    url: publishedUrl(options.publishHost, hostPort),
   };
+}
+
+/** The URL of a container port published on `publishHost`. */
+export function publishedUrl(publishHost: string, hostPort: number): string {
+  const host = publishHost.includes(':') ? `[${publishHost}]` : publishHost;
+  return `http://${host}:${hostPort}`;
 }
 
 /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes. */
