@@ -1,6 +1,5 @@
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { mockServices } from '@backstage/backend-test-utils';
-import type { OasisEventInput } from '@slipway/plugin-slipway-common';
 import { createTestDatabases, postgresAvailable } from '@slipway/test-utils';
 import express from 'express';
 import knexFactory, { Knex } from 'knex';
@@ -10,6 +9,7 @@ import { createEventsRouter } from './eventsRouter';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventStream } from './OasisEventStream';
 import { OasisEventTailer } from './OasisEventTailer';
+import { testEvent as event, waitUntil } from './__testUtils__/events';
 import {
   assertStrictlyIncreasing,
   openSse,
@@ -25,19 +25,6 @@ jest.setTimeout(120_000);
 
 const databases = createTestDatabases();
 const describePostgres = postgresAvailable() ? describe : describe.skip;
-
-const event = (
-  title: string,
-  extra: Partial<OasisEventInput> = {},
-): OasisEventInput => ({
-  module: 'DEPLOY',
-  source: 'slipway.deploy',
-  kind: 'deployment',
-  status: 'info',
-  title,
-  meta: {},
-  ...extra,
-});
 
 /** The events routes on a plain express app: store, tailer and stream in reach. */
 async function startStreamServer(
@@ -94,14 +81,6 @@ async function startStreamServer(
     },
   };
 }
-
-const waitUntil = async (check: () => boolean, timeoutMs = 10_000) => {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise(r => setTimeout(r, 10));
-  }
-};
 
 describe('GET /events/stream', () => {
   it.each(databases.eachSupportedId())(

@@ -1,25 +1,14 @@
-import type {
-  OasisEvent,
-  OasisEventInput,
-} from '@slipway/plugin-slipway-common';
+import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { createTestDatabases, postgresAvailable } from '@slipway/test-utils';
 import knexFactory, { Knex } from 'knex';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventTailer } from './OasisEventTailer';
+import { testEvent as event, waitUntil } from './__testUtils__/events';
 
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
 const describePostgres = postgresAvailable() ? describe : describe.skip;
-
-const event = (title: string): OasisEventInput => ({
-  module: 'DEPLOY',
-  source: 'slipway.deploy',
-  kind: 'deployment',
-  status: 'info',
-  title,
-  meta: {},
-});
 
 /**
  * The store as the tailer sees it, except that every raw query of the
@@ -51,14 +40,6 @@ function withHookBeforeRaw(
   });
 }
 
-const waitFor = async (check: () => boolean, timeoutMs = 10_000) => {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise(r => setTimeout(r, 10));
-  }
-};
-
 describePostgres('OasisEventTailer on PostgreSQL', () => {
   it('does not skip an id whose writer commits between the read and the look at the writers', async () => {
     const knex = await databases.init('POSTGRES_15');
@@ -89,7 +70,7 @@ describePostgres('OasisEventTailer on PostgreSQL', () => {
       const late = await store.publish(event('commits-first'));
       expect(BigInt(late.id)).toBe(BigInt(early.id) + 1n);
 
-      await waitFor(() => received.length >= 2, 3_000).catch(() => {});
+      await waitUntil(() => received.length >= 2, 3_000).catch(() => {});
       expect(commitBeforeLook).toBeUndefined();
       expect(received.map(e => e.title)).toEqual([
         'takes-id-first',
@@ -115,7 +96,7 @@ describePostgres('OasisEventTailer on PostgreSQL', () => {
       const [lost] = await store.insertEvents(trx, [event('rolled-back')]);
       await trx.rollback();
       const kept = await store.publish(event('kept'));
-      await waitFor(() => received.length >= 1);
+      await waitUntil(() => received.length >= 1);
       expect(received.map(e => e.title)).toEqual(['kept']);
       expect(BigInt(kept.id)).toBeGreaterThan(BigInt(lost.id));
       expect(tailer.cursor).toBe(BigInt(kept.id));
@@ -147,22 +128,22 @@ describePostgres('OasisEventTailer on PostgreSQL', () => {
       received.push(...events),
     );
     try {
-      await waitFor(() => tailer.notifications?.backendPid !== undefined);
+      await waitUntil(() => tailer.notifications?.backendPid !== undefined);
       await storeA.publish(event('from-a-1'));
-      await waitFor(() => received.length >= 1, 5_000);
+      await waitUntil(() => received.length >= 1, 5_000);
       expect(received.map(e => e.title)).toEqual(['from-a-1']);
 
       // The server ends the listening connection; B opens a new one.
       const pid = tailer.notifications!.backendPid!;
       await knexA.raw('select pg_terminate_backend(?)', [pid]);
-      await waitFor(
+      await waitUntil(
         () =>
           tailer.notifications?.backendPid !== undefined &&
           tailer.notifications.backendPid !== pid,
         10_000,
       );
       await storeA.publish(event('from-a-2'));
-      await waitFor(() => received.length >= 2, 5_000);
+      await waitUntil(() => received.length >= 2, 5_000);
       expect(received.map(e => e.title)).toEqual(['from-a-1', 'from-a-2']);
     } finally {
       unsubscribe();
