@@ -1,18 +1,21 @@
 import { ResponseError } from '@backstage/errors';
-import type {
-  Deployment,
-  DeploymentStatus,
-  OasisEvent,
-  Page,
-  SlipwayApp,
-  SlipwayHealth,
+import {
+  FINISHED_DEPLOYMENT_STATUSES,
+  type Deployment,
+  type DeploymentStatus,
+  type OasisEvent,
+  type Page,
+  type SlipwayApp,
+  type SlipwayHealth,
 } from '../types';
+import { compareEventIds, fatalError, followWithReconnect } from './reconnect';
 import { readServerSentEvents } from './sse';
 import type {
   CicdStatus,
   DeploymentLogLine,
   OasisEventFilter,
   PageRequest,
+  ReadDeploymentLogsOptions,
   SlipwayApi,
   StreamOptions,
 } from './types';
@@ -28,6 +31,9 @@ export interface SlipwayHttpClientOptions {
   discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
   fetchApi: { fetch: typeof fetch };
 }
+
+// 1000 pages of the server's default 1000 lines.
+const MAX_LOG_PAGES = 1000;
 
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -52,8 +58,13 @@ function toLogLines(value: unknown): DeploymentLogLine[] {
     if (Array.isArray(record.items)) return toLogLines(record.items);
     const text = record.line ?? record.message ?? record.text;
     if (typeof text === 'string') {
+      const id = record.id;
       return [
         {
+          id:
+            typeof id === 'string' || typeof id === 'number'
+              ? String(id)
+              : undefined,
           line: text.replace(/\n$/, ''),
           step: typeof record.step === 'string' ? record.step : undefined,
           stream: typeof record.stream === 'string' ? record.stream : undefined,
@@ -198,49 +209,133 @@ export class SlipwayHttpClient implements SlipwayApi {
 
   async readDeploymentLogs(
     id: string,
-    options: StreamOptions & {
-      follow?: boolean;
-      onLines: (lines: DeploymentLogLine[]) => void;
-      onStatus?: (status: DeploymentStatus) => void;
-    },
+    options: ReadDeploymentLogsOptions,
   ): Promise<void> {
-    const response = await this.request(
-      `/deployments/${encodeURIComponent(id)}/logs${query({
-        follow: options.follow ? 'true' : undefined,
-      })}`,
-      {
-        headers: {
-          Accept: options.follow ? 'text/event-stream' : 'application/json',
-        },
-        signal: options.signal,
-        cache: 'no-store',
-      },
-    );
-    options.onOpen?.();
-    const type = response.headers.get('content-type') ?? '';
-    if (type.includes('text/event-stream') && response.body) {
-      await readServerSentEvents(
-        response.body,
-        message => {
-          const value = parseJson(message.data);
-          const status =
-            value && typeof value === 'object'
-              ? (value as { status?: unknown }).status
-              : undefined;
-          if (typeof status === 'string' && options.onStatus) {
-            options.onStatus(status as DeploymentStatus);
-          }
-          const lines = toLogLines(value);
-          if (lines.length > 0) options.onLines(lines);
-        },
-        options.signal,
-      );
+    if (options.follow) {
+      await this.followDeploymentLogs(id, options);
       return;
     }
-    const text = await response.text();
-    const lines = toLogLines(
-      type.includes('json') ? parseJson(text) : text.replace(/\n$/, ''),
-    );
-    if (lines.length > 0) options.onLines(lines);
+    // Page through the stored log; the bound only guards against a server
+    // that hands out cursors forever.
+    let cursor: string | undefined = undefined;
+    for (let page = 0; page < MAX_LOG_PAGES; page++) {
+      const response = await this.request(
+        `/deployments/${encodeURIComponent(id)}/logs${query({ cursor })}`,
+        {
+          headers: { Accept: 'application/json' },
+          signal: options.signal,
+          cache: 'no-store',
+        },
+      );
+      if (page === 0) options.onOpen?.();
+      const type = response.headers.get('content-type') ?? '';
+      const text = await response.text();
+      const body = type.includes('json')
+        ? parseJson(text)
+        : text.replace(/\n$/, '');
+      const lines = toLogLines(body);
+      if (lines.length > 0) options.onLines(lines);
+      const next =
+        body && typeof body === 'object' && !Array.isArray(body)
+          ? (body as { nextCursor?: unknown }).nextCursor
+          : undefined;
+      if (typeof next !== 'string' || !next || next === cursor) return;
+      cursor = next;
+    }
+  }
+
+  /**
+   * Follows `?follow=true` to the deployment's final status, reconnecting
+   * with `Last-Event-ID` after every break: lines at or before the last id
+   * seen are dropped, so a server that replays one is not shown it twice.
+   */
+  private async followDeploymentLogs(
+    id: string,
+    options: ReadDeploymentLogsOptions,
+  ): Promise<void> {
+    const { signal } = options;
+    let lastEventId = options.lastEventId;
+    await followWithReconnect({
+      what: `the log stream of deployment ${id}`,
+      signal,
+      reconnect: options.reconnect,
+      onReconnecting: options.onReconnecting,
+      lastEventId: () => lastEventId,
+      connect: async attempt => {
+        const headers: Record<string, string> = {
+          Accept: 'text/event-stream',
+        };
+        if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+        const response = await this.request(
+          `/deployments/${encodeURIComponent(id)}/logs${query({
+            follow: 'true',
+          })}`,
+          { headers, signal, cache: 'no-store' },
+        );
+        const type = response.headers.get('content-type') ?? '';
+        if (!type.includes('text/event-stream') || !response.body) {
+          // A server that answers a follow with the whole log has nothing
+          // more to send later.
+          const text = await response.text();
+          attempt.opened();
+          options.onOpen?.();
+          const lines = toLogLines(
+            type.includes('json') ? parseJson(text) : text.replace(/\n$/, ''),
+          );
+          if (lines.length > 0) options.onLines(lines);
+          attempt.finished();
+          return;
+        }
+        attempt.opened();
+        options.onOpen?.();
+        await readServerSentEvents(
+          response.body,
+          message => {
+            const value = parseJson(message.data);
+            const status =
+              value && typeof value === 'object'
+                ? (value as { status?: unknown }).status
+                : undefined;
+            const lines = toLogLines(value);
+            if (message.id && lines.length === 1 && !lines[0].id) {
+              lines[0].id = message.id;
+            }
+            const fresh = lines.filter(line => {
+              if (line.id === undefined) return true;
+              if (
+                lastEventId !== undefined &&
+                compareEventIds(line.id, lastEventId) <= 0
+              ) {
+                return false;
+              }
+              lastEventId = line.id;
+              return true;
+            });
+            try {
+              if (fresh.length > 0) {
+                attempt.progressed();
+                options.onLines(fresh);
+              }
+              if (typeof status === 'string') {
+                options.onStatus?.(status as DeploymentStatus);
+              }
+            } catch (e) {
+              // The consumer's own failure is no reason to reconnect.
+              throw fatalError(e);
+            }
+            if (
+              message.event === 'end' ||
+              (typeof status === 'string' &&
+                FINISHED_DEPLOYMENT_STATUSES.includes(
+                  status as DeploymentStatus,
+                ))
+            ) {
+              attempt.finished();
+            }
+          },
+          signal,
+        );
+      },
+    });
   }
 }

@@ -7,6 +7,7 @@ import type {
   SlipwayApp,
   SlipwayHealth,
 } from '../types';
+import type { ReconnectInfo, ReconnectOptions } from './reconnect';
 
 /**
  * Filters of `GET /events` and `GET /events/stream`. Every field narrows the
@@ -74,6 +75,11 @@ export interface CicdStatus {
  * @public
  */
 export interface DeploymentLogLine {
+  /**
+   * Id of the line, increasing within a deployment; a follow resumes after
+   * the last one seen (`Last-Event-ID`).
+   */
+  id?: string;
   line: string;
   /** Pipeline step that wrote the line (clone, build, run, health, switch). */
   step?: string;
@@ -90,6 +96,26 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Called once the server has accepted the stream. */
   onOpen?: () => void;
+}
+
+/**
+ * Options of {@link SlipwayApi.readDeploymentLogs}.
+ *
+ * @public
+ */
+export interface ReadDeploymentLogsOptions extends StreamOptions {
+  follow?: boolean;
+  onLines: (lines: DeploymentLogLine[]) => void;
+  onStatus?: (status: DeploymentStatus) => void;
+  /** With `follow`: start after this line id instead of the first line. */
+  lastEventId?: string;
+  /** With `follow`: the stream broke off and will reconnect after a wait. */
+  onReconnecting?: (info: ReconnectInfo) => void;
+  /**
+   * With `follow`: how to reconnect, or `false` to end with the first
+   * stream as it ends or fails.
+   */
+  reconnect?: ReconnectOptions | false;
 }
 
 /**
@@ -126,15 +152,18 @@ export interface SlipwayApi {
   ): Promise<Deployment>;
   cancelDeployment(id: string): Promise<Deployment>;
   /**
-   * Reads a deployment's log. With `follow` it keeps reading while the
-   * deployment runs and resolves when the server ends the stream.
+   * Reads a deployment's log: without `follow` the stored lines, every page
+   * of them, oldest first. With `follow` it keeps reading while the
+   * deployment runs and resolves once the server reports its final status.
+   * A follow that breaks off before that (a proxy's timeout, a network
+   * failure, a backend restart, a 5xx answer) reconnects by itself after a
+   * short backoff and resumes after the last line seen, so every line
+   * arrives once and in order; `onOpen` is called again once it is back.
+   * A 4xx answer other than 408 and 429 (the deployment is gone, access
+   * denied) rejects at once.
    */
   readDeploymentLogs(
     id: string,
-    options: StreamOptions & {
-      follow?: boolean;
-      onLines: (lines: DeploymentLogLine[]) => void;
-      onStatus?: (status: DeploymentStatus) => void;
-    },
+    options: ReadDeploymentLogsOptions,
   ): Promise<void>;
 }

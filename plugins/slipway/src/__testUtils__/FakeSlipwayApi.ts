@@ -7,6 +7,8 @@ import type {
   OasisEventFilter,
   Page,
   PageRequest,
+  ReadDeploymentLogsOptions,
+  ReconnectInfo,
   SlipwayApi,
   SlipwayApp,
   SlipwayHealth,
@@ -50,7 +52,10 @@ interface OpenLog {
   follow?: boolean;
   onLines(lines: DeploymentLogLine[]): void;
   onStatus?(status: DeploymentStatus): void;
+  onOpen?(): void;
+  onReconnecting?(info: ReconnectInfo): void;
   resolve(): void;
+  reject(error: Error): void;
 }
 
 /**
@@ -235,20 +240,19 @@ export class FakeSlipwayApi implements SlipwayApi {
 
   readDeploymentLogs(
     id: string,
-    options: StreamOptions & {
-      follow?: boolean;
-      onLines: (lines: DeploymentLogLine[]) => void;
-      onStatus?: (status: DeploymentStatus) => void;
-    },
+    options: ReadDeploymentLogsOptions,
   ): Promise<void> {
     this.calls.push(`logs ${id} follow=${Boolean(options.follow)}`);
-    return new Promise<void>(resolve => {
+    return new Promise<void>((resolve, reject) => {
       this.logs.push({
         id,
         follow: options.follow,
         onLines: options.onLines,
         onStatus: options.onStatus,
+        onOpen: options.onOpen,
+        onReconnecting: options.onReconnecting,
         resolve,
+        reject,
       });
       options.signal?.addEventListener('abort', () => resolve());
     });

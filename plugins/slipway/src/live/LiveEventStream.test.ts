@@ -1,9 +1,6 @@
 import { FakeSlipwayApi, makeEvent } from '../__testUtils__/FakeSlipwayApi';
-import {
-  compareEventIds,
-  ConnectionState,
-  LiveEventStream,
-} from './LiveEventStream';
+import { compareEventIds } from '@slipway/plugin-slipway-common';
+import { ConnectionState, LiveEventStream } from './LiveEventStream';
 
 const flush = () => new Promise(resolve => setTimeout(resolve, 5));
 

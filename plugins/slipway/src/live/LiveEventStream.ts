@@ -1,7 +1,9 @@
-import type {
-  OasisEvent,
-  OasisEventFilter,
-  SlipwayApi,
+import {
+  compareEventIds,
+  reconnectDelay,
+  type OasisEvent,
+  type OasisEventFilter,
+  type SlipwayApi,
 } from '@slipway/plugin-slipway-common';
 
 /**
@@ -17,18 +19,6 @@ export interface ConnectionState {
   retryInMs?: number;
   /** Failed attempts in a row. */
   attempts: number;
-}
-
-/** Orders decimal event ids without losing precision beyond 2^53. */
-export function compareEventIds(a: string, b: string): number {
-  const numeric = /^\d+$/;
-  if (numeric.test(a) && numeric.test(b)) {
-    const x = a.replace(/^0+(?=\d)/, '');
-    const y = b.replace(/^0+(?=\d)/, '');
-    if (x.length !== y.length) return x.length - y.length;
-  }
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
 }
 
 export interface LiveEventStreamOptions {
@@ -110,7 +100,7 @@ export class LiveEventStream {
       const attempts = this.#attempts;
       const min = this.options.minRetryMs ?? 1000;
       const max = this.options.maxRetryMs ?? 30000;
-      const retryInMs = Math.min(max, min * 2 ** Math.min(attempts - 1, 10));
+      const retryInMs = reconnectDelay(attempts, min, max);
       this.options.onState({
         status: 'reconnecting',
         error,

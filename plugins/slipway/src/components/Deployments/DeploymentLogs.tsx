@@ -13,9 +13,38 @@ export function isActive(status: DeploymentStatus): boolean {
   return !FINISHED_DEPLOYMENT_STATUSES.includes(status);
 }
 
+type FollowState =
+  | { status: 'live' }
+  | { status: 'reconnecting'; error: Error; delayMs: number };
+
+/** "following live", or "reconnecting…" while the client waits to resume. */
+function FollowIndicator(props: { state: FollowState }) {
+  const { state } = props;
+  const live = state.status === 'live';
+  return (
+    <Typography
+      variant="caption"
+      color={live ? 'primary' : 'textSecondary'}
+      role="status"
+      aria-label={live ? 'Following logs live' : 'Reconnecting to the live log'}
+      title={
+        state.status === 'reconnecting'
+          ? `The log stream broke off (${
+              state.error.message
+            }); retrying in ${Math.ceil(state.delayMs / 1000)} s`
+          : undefined
+      }
+    >
+      {live ? '● following live' : '○ reconnecting…'}
+    </Typography>
+  );
+}
+
 /**
  * Build and run log of one deployment. While the deployment is active the log
- * follows live (SSE through `fetchApi`) until the server ends the stream.
+ * follows live (SSE through `fetchApi`) until the deployment ends; the API
+ * client resumes a broken stream by itself, this view only shows that it is
+ * reconnecting.
  */
 export function DeploymentLogs(props: {
   deployment: Deployment;
@@ -25,7 +54,7 @@ export function DeploymentLogs(props: {
   const { deployment, onStatus, onEnd } = props;
   const api = useApi(slipwayApiRef);
   const [lines, setLines] = useState<string[]>([]);
-  const [following, setFollowing] = useState(false);
+  const [following, setFollowing] = useState<FollowState>();
   const [error, setError] = useState<Error>();
   const follow = isActive(deployment.status);
 
@@ -33,11 +62,20 @@ export function DeploymentLogs(props: {
     const controller = new AbortController();
     setLines([]);
     setError(undefined);
-    setFollowing(follow);
+    setFollowing(follow ? { status: 'live' } : undefined);
     api
       .readDeploymentLogs(deployment.id, {
         follow,
         signal: controller.signal,
+        onOpen: () => {
+          if (follow) setFollowing({ status: 'live' });
+        },
+        onReconnecting: info =>
+          setFollowing({
+            status: 'reconnecting',
+            error: info.error,
+            delayMs: info.delayMs,
+          }),
         onLines: batch =>
           setLines(current =>
             current.concat(
@@ -53,7 +91,7 @@ export function DeploymentLogs(props: {
         if (!controller.signal.aborted) setError(e);
       })
       .finally(() => {
-        if (!controller.signal.aborted) setFollowing(false);
+        if (!controller.signal.aborted) setFollowing(undefined);
       });
     return () => controller.abort();
     // Re-open only for another deployment or when it starts/stops being active.
@@ -66,16 +104,7 @@ export function DeploymentLogs(props: {
         <Typography variant="subtitle2">
           Logs of deployment {deployment.id}
         </Typography>
-        {following && (
-          <Typography
-            variant="caption"
-            color="primary"
-            role="status"
-            aria-label="Following logs live"
-          >
-            ● following live
-          </Typography>
-        )}
+        {following && <FollowIndicator state={following} />}
       </Box>
       {error && (
         <WarningPanel

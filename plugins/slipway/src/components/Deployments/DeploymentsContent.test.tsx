@@ -154,6 +154,71 @@ describe('EntityDeploymentsContent (new frontend system)', () => {
     );
   });
 
+  it('shows that the live log is reconnecting, then following again, and a refused stream as an error', async () => {
+    const api = deploymentsApi();
+    renderTab(api, true);
+    await screen.findAllByTestId('deployment-row');
+    await waitFor(() => expect(api.logs).toHaveLength(1));
+    act(() => {
+      api.logs[0].onOpen?.();
+      api.logs[0].onLines([{ id: '1', line: 'Step 1/3 : FROM scratch' }]);
+    });
+    await waitFor(() =>
+      expect(screen.getByText(/Step 1\/3 : FROM scratch/)).toBeInTheDocument(),
+    );
+
+    // The client lost the stream and waits before it reconnects.
+    act(() =>
+      api.logs[0].onReconnecting?.({
+        attempt: 1,
+        delayMs: 1000,
+        error: new TypeError('terminated'),
+        lastEventId: '1',
+      }),
+    );
+    const reconnecting = await screen.findByRole('status', {
+      name: 'Reconnecting to the live log',
+    });
+    expect(reconnecting).toHaveTextContent('reconnecting…');
+    expect(reconnecting).toHaveAttribute(
+      'title',
+      'The log stream broke off (terminated); retrying in 1 s',
+    );
+    expect(
+      screen.queryByRole('status', { name: 'Following logs live' }),
+    ).not.toBeInTheDocument();
+    // What was read before stays on screen.
+    expect(screen.getByText(/Step 1\/3 : FROM scratch/)).toBeInTheDocument();
+
+    // Back: the indicator follows live again and the next lines append.
+    act(() => {
+      api.logs[0].onOpen?.();
+      api.logs[0].onLines([{ id: '2', line: 'Step 2/3 : COPY . .' }]);
+    });
+    expect(
+      await screen.findByRole('status', { name: 'Following logs live' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('status', { name: 'Reconnecting to the live log' }),
+    ).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByText(/Step 2\/3 : COPY/)).toBeInTheDocument(),
+    );
+
+    // The deployment is gone (404): shown, and nothing claims to follow.
+    act(() =>
+      api.logs[0].reject(new Error('No deployment with id d3; it was deleted')),
+    );
+    await waitFor(() =>
+      expect(
+        screen.getByText(/Could not read the deployment log/),
+      ).toBeInTheDocument(),
+    );
+    expect(screen.getByText(/No deployment with id d3/)).toBeInTheDocument();
+    expect(screen.queryByRole('status', { name: /live/ })).toBeNull();
+    expect(api.logs).toHaveLength(1);
+  });
+
   it('explains an app the deploy engine does not know', async () => {
     const api = deploymentsApi();
     api.app = await ResponseError.fromResponse(

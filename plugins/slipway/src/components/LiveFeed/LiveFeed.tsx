@@ -11,6 +11,7 @@ import {
 import PauseIcon from '@material-ui/icons/Pause';
 import PlayIcon from '@material-ui/icons/PlayArrow';
 import {
+  compareEventIds,
   OASIS_STATUSES,
   type OasisEvent,
   type OasisEventFilter,
@@ -20,7 +21,6 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import useDebounce from 'react-use/esm/useDebounce';
 import { slipwayApiRef } from '../../api';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
-import { compareEventIds } from '../../live/LiveEventStream';
 import { useLiveEvents } from '../../live/useLiveEvents';
 import { EventList } from './EventList';
 
