@@ -1,6 +1,12 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { createTestDatabases, dockerReachable } from '@slipway/test-utils';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { openSse } from './oasis/__testUtils__/sseTestClient';
 import { slipwayPlugin } from './plugin';
 
 jest.setTimeout(60_000);
@@ -85,5 +91,59 @@ describe('slipway backend plugin', () => {
       endpoint: 'unix:///nonexistent/docker.sock',
     });
     expect(response.body.docker.message).toContain('ENOENT');
+  });
+
+  it('ends its live streams when the backend stops, so the shutdown does not wait for their clients', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const backend = await startTestBackend({
+      features: [
+        slipwayPlugin,
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({
+          data: {
+            slipway: {
+              deploy: { docker: { socketPath: '/nonexistent/docker.sock' } },
+            },
+          },
+        }),
+      ],
+    });
+    // A deployment in progress, whose log a user follows.
+    await knex('apps').insert({
+      name: 'busy',
+      repo_url: 'file:///srv/git/busy',
+      port: 8080,
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    });
+    const [row] = await knex('deployments')
+      .insert({
+        app: 'busy',
+        status: 'building',
+        config: '{}',
+        heartbeat_ms: Date.now(),
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+      })
+      .returning('id');
+    const id = typeof row === 'object' ? row.id : row;
+
+    const base = `http://127.0.0.1:${
+      (backend.server.address() as AddressInfo).port
+    }`;
+    const auth = { authorization: mockCredentials.user.header() };
+    const feed = openSse(base, '/api/slipway/events/stream', auth);
+    const logs = openSse(
+      base,
+      `/api/slipway/deployments/${id}/logs?follow=true`,
+      auth,
+    );
+    expect(await feed.status).toBe(200);
+    expect(await logs.status).toBe(200);
+
+    // Without the streams ending, the server would wait for these clients
+    // (outside development it only closes idle connections).
+    await backend.stop();
+    await Promise.all([feed.ended, logs.ended]);
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   coreServices,
   createBackendPlugin,
@@ -56,6 +57,12 @@ export const slipwayPlugin = createBackendPlugin({
         catalog,
       }) {
         const knex = await database.getClient();
+        // Ends the live streams (events, deployment logs) on shutdown: the
+        // HTTP server waits for open connections before it stops.
+        const shutdown = new AbortController();
+        // One listener per open stream: thousands are expected.
+        setMaxListeners(0, shutdown.signal);
+        lifecycle.addShutdownHook(() => shutdown.abort());
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
         }
@@ -81,6 +88,7 @@ export const slipwayPlugin = createBackendPlugin({
           scheduler,
           // GitHub events of a deployed app's repository reach its entity.
           apps: () => new DeployStore(knex).listAppLinks(),
+          shutdown: shutdown.signal,
         });
         permissionsRegistry.addPermissions([
           slipwayEventCreatePermission,
@@ -130,6 +138,7 @@ export const slipwayPlugin = createBackendPlugin({
             oasisEvents,
             watchRouter: watch.router,
             deployRouter: createDeployRouter({
+              shutdown: shutdown.signal,
               engine: deploy.engine,
               signals: deploy.signals,
               httpAuth,

@@ -70,6 +70,8 @@ export async function createWatch(options: {
   scheduler?: SchedulerService;
   /** The deploy engine's apps, so their events reach their entities. */
   apps?: () => Promise<AppLink[]>;
+  /** Aborted on backend shutdown: live streams end. */
+  shutdown?: AbortSignal;
 }): Promise<Watch> {
   const { config, logger, store, catalog, auth, httpAuth, permissions } =
     options;
@@ -97,6 +99,7 @@ export async function createWatch(options: {
     tailer,
     maxBufferedEvents: stream?.getOptionalNumber('maxBufferedEvents') ?? 500,
     heartbeatMs: (stream?.getOptionalNumber('heartbeatSeconds') ?? 15) * 1000,
+    shutdown: options.shutdown,
   });
   const processor = new WebhookProcessor({
     events: store,

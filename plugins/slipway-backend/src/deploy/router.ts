@@ -29,6 +29,8 @@ export interface DeployRouterOptions {
   signals: DeploymentSignals;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Ends log follow streams when aborted (backend shutdown). */
+  shutdown?: AbortSignal;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -202,6 +204,11 @@ export function createDeployRouter(
     res.flushHeaders();
     const closed = new AbortController();
     req.on('close', () => closed.abort());
+    // The server waits for open streams when it stops; the client resumes
+    // with Last-Event-ID.
+    const onShutdown = () => closed.abort();
+    options.shutdown?.addEventListener('abort', onShutdown);
+    if (options.shutdown?.aborted) closed.abort();
     const heartbeat = setInterval(
       () => res.write(': heartbeat\n\n'),
       HEARTBEAT_MS,
@@ -236,6 +243,7 @@ export function createDeployRouter(
       }
     } finally {
       clearInterval(heartbeat);
+      options.shutdown?.removeEventListener('abort', onShutdown);
       res.end();
     }
   });

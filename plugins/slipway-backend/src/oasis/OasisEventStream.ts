@@ -13,6 +13,11 @@ export interface OasisEventStreamOptions {
   heartbeatMs?: number;
   /** Page size of replays from the table. */
   replayBatchSize?: number;
+  /**
+   * Ends every stream when aborted (backend shutdown): the HTTP server
+   * waits for open connections, and clients resume with Last-Event-ID.
+   */
+  shutdown?: AbortSignal;
 }
 
 /** Counters for tests and the benchmark. */
@@ -41,6 +46,7 @@ export class OasisEventStream {
   readonly #maxBuffered: number;
   readonly #heartbeatMs: number;
   readonly #replayBatchSize: number;
+  readonly #shutdown?: AbortSignal;
   readonly #buffers = new Set<{ length: number }>();
   #overflows = 0;
 
@@ -50,6 +56,7 @@ export class OasisEventStream {
     this.#maxBuffered = options.maxBufferedEvents ?? 500;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
     this.#replayBatchSize = options.replayBatchSize ?? 500;
+    this.#shutdown = options.shutdown;
   }
 
   stats(): OasisEventStreamStats {
@@ -88,6 +95,8 @@ export class OasisEventStream {
     };
     req.on('close', onClose);
     res.on('close', onClose);
+    this.#shutdown?.addEventListener('abort', onClose);
+    if (this.#shutdown?.aborted) onClose();
 
     let buffer: OasisEvent[] = [];
     let overflow = false;
@@ -224,6 +233,7 @@ export class OasisEventStream {
       subscription.unsubscribe();
       this.#buffers.delete(holder);
       req.off('close', onClose);
+      this.#shutdown?.removeEventListener('abort', onClose);
       res.end();
     }
   }

@@ -11,6 +11,8 @@ export interface SseTestClient {
   resume(): void;
   close(): void;
   status: Promise<number>;
+  /** Resolves when the server has ended the stream. */
+  ended: Promise<void>;
 }
 
 /** Opens a stream and parses `id:`, `event:` and `data:` lines as they come. */
@@ -27,10 +29,15 @@ export function openSse(
   const status = new Promise<number>(r => {
     resolveStatus = r;
   });
+  let resolveEnded: () => void = () => {};
+  const ended = new Promise<void>(r => {
+    resolveEnded = r;
+  });
   const req = http.get(`${baseUrl}${path}`, { headers }, res => {
     response = res;
     resolveStatus(res.statusCode!);
     res.setEncoding('utf8');
+    res.on('end', () => resolveEnded());
     let pending = '';
     res.on('data', (chunk: string) => {
       pending += chunk;
@@ -64,6 +71,7 @@ export function openSse(
     events,
     comments,
     status,
+    ended,
     waitFor(n, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined = undefined;
