@@ -108,7 +108,7 @@ async function waitRunning(
 ) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const d = await store.getDeployment(id);
+    const d = await store.deployments.get(id);
     if (d?.status === 'running') return d;
     if (d && ['failed', 'cancelled', 'superseded'].includes(d.status)) {
       throw new Error(`deployment ${id} ended ${d.status}: ${d.error}`);
@@ -164,8 +164,8 @@ async function plainCli(repoUrl: string, workDir: string, round: number) {
 /** With BENCH_TRACE=1: a deployment's log lines with their offsets. */
 async function trace(store: DeployStore, id: string) {
   if (!process.env.BENCH_TRACE) return;
-  const lines = await store.readLogs(id, { limit: 500 });
-  const d = await store.getDeployment(id);
+  const lines = await store.logs.read(id, { limit: 500 });
+  const d = await store.deployments.get(id);
   const first = Date.parse(d!.createdAt);
   for (const l of lines) {
     process.stdout.write(
@@ -288,8 +288,10 @@ async function main() {
       while (!stopped && Date.now() - started < 600_000) {
         probe.requests++;
         try {
-          const app = await store.getApp(APP);
-          const current = await store.getDeployment(app!.currentDeploymentId!);
+          const app = await store.apps.get(APP);
+          const current = await store.deployments.get(
+            app!.currentDeploymentId!,
+          );
           const response = await fetch(current!.url!, {
             signal: AbortSignal.timeout(2000),
           });

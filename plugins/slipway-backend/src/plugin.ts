@@ -18,7 +18,8 @@ import {
 } from '@slipway/plugin-slipway-common';
 import { createWatch } from './watch';
 import { createDeploymentLookup } from './cicd/deploymentLookup';
-import { DeployStore, toPublicDeployment } from './deploy/DeployStore';
+import { DeployStore } from './deploy/DeployStore';
+import { toPublicDeployment } from './deploy/store/toPublic';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -87,7 +88,7 @@ export const slipwayPlugin = createBackendPlugin({
           permissions,
           scheduler,
           // GitHub events of a deployed app's repository reach its entity.
-          apps: () => new DeployStore(knex).listAppLinks(),
+          apps: () => new DeployStore(knex).apps.listLinks(),
           shutdown: shutdown.signal,
         });
         permissionsRegistry.addPermissions([
@@ -112,7 +113,7 @@ export const slipwayPlugin = createBackendPlugin({
         watch.cicdStatus.setDeploymentLookup(
           createDeploymentLookup({
             knex,
-            getDeployment: id => deploy.store.getDeployment(id),
+            getDeployment: id => deploy.store.deployments.get(id),
             toPublic: toPublicDeployment,
             appForEntity: ref => watch.entityRefs.appForEntity(ref),
           }),

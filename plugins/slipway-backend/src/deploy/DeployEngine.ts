@@ -1,13 +1,13 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { validateGitRef } from '@slipway/plugin-slipway-node';
+import { DeployStore } from './DeployStore';
 import {
   ACTIVE_STATUSES,
   AppInput,
   AppRecord,
   DeploymentRecord,
-  DeployStore,
   hasServed,
-} from './DeployStore';
+} from './store/records';
 import { DeployWorker } from './DeployWorker';
 import { PipelineDeps } from './pipeline';
 import { removeContainer } from './steps/run';
@@ -32,7 +32,7 @@ export class DeployEngine {
     input: AppInput,
   ): Promise<{ app: AppRecord; deployment: DeploymentRecord }> {
     this.deps.allowList.assertAllowed(input.repoUrl, 'deploy an app');
-    const result = await this.store.createAppWithDeployment(input, {
+    const result = await this.store.apps.createWithDeployment(input, {
       trigger: 'create',
     });
     await this.announceQueued(result.app, result.deployment, []);
@@ -43,7 +43,7 @@ export class DeployEngine {
     if (patch.repoUrl) {
       this.deps.allowList.assertAllowed(patch.repoUrl, 'deploy an app');
     }
-    return this.store.updateApp(name, patch);
+    return this.store.apps.update(name, patch);
   }
 
   /** Queues a deployment of the app's configuration at `ref`. */
@@ -52,12 +52,15 @@ export class DeployEngine {
     options: { ref?: string; trigger: string } = { trigger: 'manual' },
   ): Promise<DeploymentRecord> {
     if (options.ref !== undefined) validateGitRef(options.ref);
-    const app = await this.store.requireApp(name);
+    const app = await this.store.apps.require(name);
     this.deps.allowList.assertAllowed(app.repoUrl, 'deploy an app');
-    const { deployment, superseded } = await this.store.queueDeployment(name, {
-      ref: options.ref,
-      trigger: options.trigger,
-    });
+    const { deployment, superseded } = await this.store.deployments.queue(
+      name,
+      {
+        ref: options.ref,
+        trigger: options.trigger,
+      },
+    );
     await this.announceQueued(app, deployment, superseded);
     return deployment;
   }
@@ -71,17 +74,17 @@ export class DeployEngine {
     name: string,
     toDeploymentId?: string,
   ): Promise<DeploymentRecord> {
-    const app = await this.store.requireApp(name);
+    const app = await this.store.apps.require(name);
     let target: DeploymentRecord | undefined;
     if (toDeploymentId !== undefined) {
-      target = await this.store.requireDeployment(String(toDeploymentId));
+      target = await this.store.deployments.require(String(toDeploymentId));
       if (target.app !== name) {
         throw new InputError(
           `Deployment ${toDeploymentId} belongs to app "${target.app}", not "${name}".`,
         );
       }
     } else {
-      const history = await this.store.listDeployments({
+      const history = await this.store.deployments.list({
         app: name,
         statuses: ['superseded'],
         limit: 50,
@@ -116,21 +119,24 @@ export class DeployEngine {
         }); deploy its commit ${target.commitSha ?? ''} instead.`,
       );
     }
-    const { deployment, superseded } = await this.store.queueDeployment(name, {
-      ref: target.commitSha ?? target.ref,
-      trigger: 'rollback',
-      imageTag: target.imageTag,
-      commitSha: target.commitSha,
-      rollbackOf: target.id,
-      config: target.config,
-    });
+    const { deployment, superseded } = await this.store.deployments.queue(
+      name,
+      {
+        ref: target.commitSha ?? target.ref,
+        trigger: 'rollback',
+        imageTag: target.imageTag,
+        commitSha: target.commitSha,
+        rollbackOf: target.id,
+        config: target.config,
+      },
+    );
     await this.announceQueued(app, deployment, superseded);
     return deployment;
   }
 
   /** Cancels a deployment that has not finished, at any step. */
   async cancel(id: string): Promise<DeploymentRecord> {
-    const deployment = await this.store.requireDeployment(id);
+    const deployment = await this.store.deployments.require(id);
     if (
       deployment.status !== 'pending' &&
       !ACTIVE_STATUSES.includes(deployment.status)
@@ -139,9 +145,9 @@ export class DeployEngine {
         `Deployment ${id} has already finished (${deployment.status}); nothing to cancel.`,
       );
     }
-    const updated = await this.store.requestCancel(id);
+    const updated = await this.store.deployments.requestCancel(id);
     if (updated.status === 'cancelled' && deployment.status === 'pending') {
-      const app = await this.store.getApp(deployment.app);
+      const app = await this.store.apps.get(deployment.app);
       if (app) {
         await this.deps.events.statusChanged(app, updated, 'cancelled', {
           error: updated.error,
@@ -157,14 +163,14 @@ export class DeployEngine {
 
   /** Removes the app, its containers and images, and its history. */
   async deleteApp(name: string): Promise<void> {
-    await this.store.requireApp(name);
-    const unfinished = await this.store.listDeployments({
+    await this.store.apps.require(name);
+    const unfinished = await this.store.deployments.list({
       app: name,
       statuses: ['pending', ...ACTIVE_STATUSES],
       limit: 500,
     });
     for (const d of unfinished.items) {
-      await this.store.requestCancel(d.id);
+      await this.store.deployments.requestCancel(d.id);
       this.worker.abort(d.id, 'cancel');
     }
     const { docker } = this.deps;
@@ -179,7 +185,7 @@ export class DeployEngine {
         this.deps.deployConfig.stopTimeoutSeconds,
       );
     }
-    await this.store.deleteApp(name);
+    await this.store.apps.delete(name);
     const images = await docker.listImages({
       filters: JSON.stringify({ reference: [`slipway-${name}:*`] }),
     });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ACTIVE_STATUSES, DeploymentRecord } from './DeployStore';
+import { ACTIVE_STATUSES, DeploymentRecord } from './store/records';
 import { containerNameFor } from './names';
 import { AbortReason, PipelineDeps, runPipeline } from './pipeline';
 import { reconcilePublishedUrls } from './publishedUrls';
@@ -87,7 +87,10 @@ export class DeployWorker {
       if (this.building.size >= max) return;
       let claimed: DeploymentRecord | undefined;
       try {
-        claimed = await this.deps.store.claimNext(this.instanceId, max);
+        claimed = await this.deps.store.deployments.claimNext(
+          this.instanceId,
+          max,
+        );
       } catch (error) {
         this.deps.logger.warn(
           `Could not claim a deployment: ${(error as Error).message}`,
@@ -136,7 +139,7 @@ export class DeployWorker {
   private async heartbeat(): Promise<void> {
     if (this.stopped || !this.running.size) return;
     try {
-      const cancelled = await this.deps.store.heartbeat([
+      const cancelled = await this.deps.store.deployments.heartbeat([
         ...this.running.keys(),
       ]);
       cancelled.forEach(id => this.abort(id, 'cancel'));
@@ -155,7 +158,7 @@ export class DeployWorker {
   async recover(): Promise<string[]> {
     const { store, docker, events, deployConfig } = this.deps;
     const abandoned = (
-      await store.findAbandoned(deployConfig.staleAfterMs)
+      await store.deployments.findAbandoned(deployConfig.staleAfterMs)
     ).filter(d => !this.running.has(d.id));
     const recovered: string[] = [];
     for (const deployment of abandoned) {
@@ -173,7 +176,7 @@ export class DeployWorker {
           .remove({ force: true })
           .catch(() => {});
       }
-      const ended = await store.transition(
+      const ended = await store.deployments.transition(
         deployment.id,
         ACTIVE_STATUSES,
         'failed',
@@ -181,11 +184,11 @@ export class DeployWorker {
       );
       if (!ended) continue;
       recovered.push(deployment.id);
-      await store.appendLogs(deployment.id, [
+      await store.logs.append(deployment.id, [
         { step: 'recovery', line: message },
       ]);
       this.deps.signals.notify(deployment.id);
-      const app = await store.getApp(deployment.app);
+      const app = await store.apps.get(deployment.app);
       if (app) {
         await events.statusChanged(app, deployment, 'failed', {
           error: message,

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import type { OasisEventListeners } from '../oasis/types';
 import { DeployEngine } from './DeployEngine';
-import { ACTIVE_STATUSES } from './DeployStore';
+import { ACTIVE_STATUSES } from './store/records';
 import { repoSlug } from '../oasis/repoSlug';
 
 function text(value: unknown): string | undefined {
@@ -67,7 +67,7 @@ export function startAutoDeploy(options: {
   });
 
   async function handle(event: OasisEvent) {
-    const apps = await engine.store.listAppsWithAutoDeploy();
+    const apps = await engine.store.apps.listWithAutoDeploy();
     const { sha } = headOf(event);
     for (const app of apps) {
       if (!app.autoDeploy || !sha) continue;
@@ -75,7 +75,7 @@ export function startAutoDeploy(options: {
         continue;
       if (!triggersAutoDeploy(event, app.autoDeploy)) continue;
       // Several workflows succeeding on one commit deploy it once.
-      const recent = await engine.store.listDeployments({
+      const recent = await engine.store.deployments.list({
         app: app.name,
         statuses: ['pending', ...ACTIVE_STATUSES, 'running'],
         limit: 20,

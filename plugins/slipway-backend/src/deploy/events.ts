@@ -5,7 +5,7 @@ import type {
 } from '@slipway/plugin-slipway-common';
 import type { OasisEventSink } from '../oasis/types';
 import { repoSlug } from '../oasis/repoSlug';
-import { AppRecord, DeploymentRecord } from './DeployStore';
+import { AppRecord, DeploymentRecord } from './store/records';
 
 const OASIS_STATUS: Record<DeploymentStatus, OasisStatus> = {
   pending: 'queued',

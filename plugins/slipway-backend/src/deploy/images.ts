@@ -18,7 +18,7 @@ export async function pruneImages(options: {
     // legacy builder an extra layer and container.
     filters: JSON.stringify({ reference: [`slipway-${app}:*`] }),
   });
-  const keep = await store.imageTagsToKeep(app, options.keep);
+  const keep = await store.deployments.imageTagsToKeep(app, options.keep);
   const removed: string[] = [];
   for (const tag of images.flatMap(image => image.RepoTags ?? [])) {
     if (!tag.startsWith(`slipway-${app}:`) || keep.has(tag)) continue;

@@ -49,7 +49,7 @@ describeWithDocker('two backend instances on one PostgreSQL', () => {
       const store = new DeployStore(knexA);
       const names = Array.from({ length: COUNT }, (_, i) => `${RUN}-m${i}`);
       for (const name of names) {
-        await store.createAppWithDeployment(
+        await store.apps.createWithDeployment(
           {
             name,
             repoUrl: repo.url,

@@ -244,13 +244,13 @@ describe('following a deployment log across broken connections', () => {
         expect(settled).toBe(false);
 
         // The deployment ends: the follow resolves with the final status.
-        await store.transition(id, ['building'], 'failed', {
+        await store.deployments.transition(id, ['building'], 'failed', {
           error: 'test over',
         });
         await waitUntil('the follow to end', () => settled);
         await follow;
 
-        const stored = await store.readLogs(id, { limit: 10_000 });
+        const stored = await store.logs.read(id, { limit: 10_000 });
         expect(stored.length).toBeGreaterThan(3100);
         expect(received.map(l => l.id)).toEqual(stored.map(l => l.id));
         expect(received.map(l => l.line)).toEqual(stored.map(l => l.line));

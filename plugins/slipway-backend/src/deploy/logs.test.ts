@@ -14,7 +14,7 @@ describe('deployment logs', () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const store = new DeployStore(knex);
-      const { deployment } = await store.createAppWithDeployment(
+      const { deployment } = await store.apps.createWithDeployment(
         {
           name: 'log-app',
           repoUrl: 'file:///srv/repo',
@@ -42,7 +42,7 @@ describe('deployment logs', () => {
       for (let i = 0; i < 250; i++) writer.write('run', `line ${i}`);
       await writer.flush();
 
-      const lines = await store.readLogs(deployment.id, { limit: 1000 });
+      const lines = await store.logs.read(deployment.id, { limit: 1000 });
       expect(lines).toHaveLength(252);
       expect(lines[0]).toMatchObject({
         step: 'build',
@@ -51,7 +51,7 @@ describe('deployment logs', () => {
       // Masked; short values are left alone so output stays readable.
       expect(lines[1].line).toBe('echo *** and x marks the spot');
       expect(lines[251].line).toBe('line 249');
-      const after = await store.readLogs(deployment.id, {
+      const after = await store.logs.read(deployment.id, {
         afterId: lines[249].id,
         limit: 10,
       });

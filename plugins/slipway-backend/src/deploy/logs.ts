@@ -80,7 +80,7 @@ export class DeploymentLogWriter {
     this.flushing = this.flushing
       .then(async () => {
         if (lines.length) {
-          await this.store.appendLogs(this.deploymentId, lines);
+          await this.store.logs.append(this.deploymentId, lines);
           this.signals.notify(this.deploymentId);
         }
       })

@@ -7,12 +7,13 @@ import {
 } from '@slipway/plugin-slipway-node';
 import type Docker from 'dockerode';
 import { DeployConfig } from './config';
+import { DeployStore } from './DeployStore';
 import {
   ACTIVE_STATUSES,
   AppRecord,
+  DeploymentFields,
   DeploymentRecord,
-  DeployStore,
-} from './DeployStore';
+} from './store/records';
 import { DeployEvents } from './events';
 import { pruneImages } from './images';
 import { DeploymentLogWriter, DeploymentSignals } from './logs';
@@ -105,7 +106,7 @@ export async function runPipeline(
   const id = claimed.id;
   const config = claimed.config;
   const app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'> =
-    (await store.getApp(claimed.app)) ?? {
+    (await store.apps.get(claimed.app)) ?? {
       name: claimed.app,
       repoUrl: config.repoUrl,
     };
@@ -128,10 +129,10 @@ export async function runPipeline(
   const advance = async (
     to: DeploymentStatus,
     name: string,
-    fields: Parameters<DeployStore['transition']>[3] = {},
+    fields: DeploymentFields = {},
   ) => {
     if (signal.aborted) throw signal.reason;
-    const moved = await store.transition(id, [step], to, fields);
+    const moved = await store.deployments.transition(id, [step], to, fields);
     if (!moved) throw new Error('the deployment was ended by someone else');
     deployment = { ...deployment, ...fields, status: to };
     step = to;
@@ -229,7 +230,7 @@ export async function runPipeline(
             ),
       signal,
     });
-    await store.setFields(id, {
+    await store.deployments.setFields(id, {
       containerId: started.containerId,
       url: started.url,
     });
@@ -245,7 +246,7 @@ export async function runPipeline(
     // verdict before the old container stops; waiting here too would only
     // delay the new URL by a Docker health interval.
     const serving = Boolean(
-      (await store.getApp(claimed.app))?.currentDeploymentId,
+      (await store.apps.get(claimed.app))?.currentDeploymentId,
     );
     await waitUntilHealthy({
       docker,
@@ -341,9 +342,14 @@ export async function runPipeline(
     }
     await removeSource(sourceDir);
     // A deployment that already switched is serving: never mark it failed.
-    const ended = await store.transition(id, ACTIVE_STATUSES, finalStatus, {
-      error: message,
-    });
+    const ended = await store.deployments.transition(
+      id,
+      ACTIVE_STATUSES,
+      finalStatus,
+      {
+        error: message,
+      },
+    );
     await logs.flush();
     deps.signals.notify(id);
     if (ended) {

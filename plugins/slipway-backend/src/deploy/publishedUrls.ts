@@ -13,7 +13,7 @@ export async function reconcilePublishedUrls(
   deps: Pick<PipelineDeps, 'store' | 'docker' | 'deployConfig' | 'signals'>,
 ): Promise<string[]> {
   const { store, docker, deployConfig } = deps;
-  const serving = await store.listServing();
+  const serving = await store.deployments.listServing();
   if (serving.length === 0) return [];
   const containers = await docker.listContainers({
     filters: JSON.stringify({
@@ -33,8 +33,8 @@ export async function reconcilePublishedUrls(
     if (!published) continue;
     const url = publishedUrl(deployConfig.publishHost, published.PublicPort);
     if (url === deployment.url) continue;
-    await store.setFields(deployment.id, { url });
-    await store.appendLogs(deployment.id, [
+    await store.deployments.setFields(deployment.id, { url });
+    await store.logs.append(deployment.id, [
       {
         step: 'engine',
         line: `The container was started again by the Docker engine and is now published at ${url} (was ${

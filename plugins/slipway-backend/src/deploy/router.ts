@@ -19,7 +19,8 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { DeployEngine } from './DeployEngine';
-import { AppInput, toPublicApp, toPublicDeployment } from './DeployStore';
+import { AppInput } from './store/records';
+import { toPublicApp, toPublicDeployment } from './store/toPublic';
 import { DeploymentSignals } from './logs';
 import { parseAppInput } from './validation';
 
@@ -81,9 +82,9 @@ export function createDeployRouter(
   };
 
   const appResponse = async (name: string) => {
-    const app = await store.requireApp(name);
+    const app = await store.apps.require(name);
     const current = app.currentDeploymentId
-      ? await store.getDeployment(app.currentDeploymentId)
+      ? await store.deployments.get(app.currentDeploymentId)
       : undefined;
     return toPublicApp(app, current);
   };
@@ -99,7 +100,7 @@ export function createDeployRouter(
   });
 
   router.get('/apps', async (req, res) => {
-    const page = await store.listApps({
+    const page = await store.apps.list({
       limit: limitOf(req, 50, 500),
       cursor: cursorOf(req),
     });
@@ -138,8 +139,8 @@ export function createDeployRouter(
   });
 
   router.get('/apps/:name/deployments', async (req, res) => {
-    await store.requireApp(req.params.name);
-    const page = await store.listDeployments({
+    await store.apps.require(req.params.name);
+    const page = await store.deployments.list({
       app: req.params.name,
       limit: limitOf(req, 50, 500),
       cursor: cursorOf(req),
@@ -164,7 +165,9 @@ export function createDeployRouter(
   });
 
   router.get('/deployments/:id', async (req, res) => {
-    res.json(toPublicDeployment(await store.requireDeployment(req.params.id)));
+    res.json(
+      toPublicDeployment(await store.deployments.require(req.params.id)),
+    );
   });
 
   router.post('/deployments/:id/cancel', async (req, res) => {
@@ -175,10 +178,10 @@ export function createDeployRouter(
 
   router.get('/deployments/:id/logs', async (req, res) => {
     const id = req.params.id;
-    await store.requireDeployment(id);
+    await store.deployments.require(id);
     if (req.query.follow !== 'true') {
       const limit = limitOf(req, 1000, 5000);
-      const items = await store.readLogs(id, {
+      const items = await store.logs.read(id, {
         afterId: cursorOf(req),
         limit,
       });
@@ -218,8 +221,8 @@ export function createDeployRouter(
       while (!closed.signal.aborted && Date.now() < until) {
         // Read the status before the lines: a line stored after this read
         // is still picked up by the next round.
-        const deployment = await store.requireDeployment(id);
-        const lines = await store.readLogs(id, { afterId, limit: 500 });
+        const deployment = await store.deployments.require(id);
+        const lines = await store.logs.read(id, { afterId, limit: 500 });
         for (const line of lines) {
           res.write(
             `id: ${line.id}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`,

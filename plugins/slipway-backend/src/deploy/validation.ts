@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { validateGitRef } from '@slipway/plugin-slipway-node';
-import { AppInput } from './DeployStore';
+import { AppInput } from './store/records';
 import { validateAppName, validateRepoPath } from './names';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { DeploymentRecord, DeployStore } from '../DeployStore';
+import { DeployStore } from '../DeployStore';
+import { DeploymentRecord } from '../store/records';
 import { waitUntilHealthy } from './health';
 import { removeContainer } from './run';
 
@@ -41,7 +42,10 @@ export async function switchTraffic(
   options: SwitchOptions,
 ): Promise<SwitchResult> {
   const { store, docker, log } = options;
-  const result = await store.switchTo(options.app, options.deploymentId);
+  const result = await store.deployments.switchTo(
+    options.app,
+    options.deploymentId,
+  );
   if (!result.switched) return result;
   const previous = result.previous;
   await options.onSwitched?.(previous);
@@ -64,7 +68,7 @@ export async function switchTraffic(
     });
   } catch (error) {
     const reason = `switch failed: ${(error as Error).message}`;
-    const reverted = await store.revertSwitch(
+    const reverted = await store.deployments.revertSwitch(
       options.app,
       options.deploymentId,
       previous.id,

@@ -1,7 +1,7 @@
 import knexFactory, { Knex } from 'knex';
 import { createTestDatabases } from '@slipway/test-utils';
-import { applyDatabaseMigrations } from '../database/migrations';
-import { DeployStore } from './DeployStore';
+import { applyDatabaseMigrations } from '../../database/migrations';
+import { DeployStore } from '../DeployStore';
 
 jest.setTimeout(60_000);
 
@@ -18,7 +18,7 @@ const app = (name: string) => ({
   resources: {},
 });
 
-describe('DeployStore', () => {
+describe('DeploymentStore', () => {
   const extra: Knex[] = [];
   afterAll(() => Promise.all(extra.map(k => k.destroy())));
 
@@ -42,10 +42,12 @@ describe('DeployStore', () => {
       const b = new DeployStore(knexB);
 
       for (let i = 0; i < 20; i++) {
-        await a.createAppWithDeployment(app(`app-${i}`), { trigger: 'manual' });
+        await a.apps.createWithDeployment(app(`app-${i}`), {
+          trigger: 'manual',
+        });
       }
       // A second pending deployment of app-0 supersedes its first.
-      const { superseded } = await a.queueDeployment('app-0', {
+      const { superseded } = await a.deployments.queue('app-0', {
         trigger: 'manual',
       });
       expect(superseded).toHaveLength(1);
@@ -53,7 +55,7 @@ describe('DeployStore', () => {
       const claims: { instance: string; id: string; app: string }[] = [];
       const claimer = async (store: DeployStore, instance: string) => {
         for (let i = 0; i < 40; i++) {
-          const d = await store.claimNext(instance, 15);
+          const d = await store.deployments.claimNext(instance, 15);
           if (d) claims.push({ instance, id: d.id, app: d.app });
         }
       };
@@ -79,7 +81,7 @@ describe('DeployStore', () => {
       await Promise.all(
         [a, b].map(async store => {
           for (let i = 0; i < 20; i++) {
-            const d = await store.claimNext('X', 15);
+            const d = await store.deployments.claimNext('X', 15);
             if (d) rest.push(d.id);
           }
         }),
@@ -95,7 +97,7 @@ describe('DeployStore', () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
       const store = new DeployStore(knex);
-      await store.createAppWithDeployment(app('web'), { trigger: 'create' });
+      await store.apps.createWithDeployment(app('web'), { trigger: 'create' });
       // Deployment history, oldest first: what each one came to.
       const history: Array<{ status: string; container?: boolean }> = [
         { status: 'superseded', container: true }, // served, v1
@@ -137,7 +139,7 @@ describe('DeployStore', () => {
       });
 
       const sorted = async (keep: number) =>
-        [...(await store.imageTagsToKeep('web', keep))].sort();
+        [...(await store.deployments.imageTagsToKeep('web', keep))].sort();
       expect(await sorted(2)).toEqual([
         'slipway-web:1',
         'slipway-web:5',

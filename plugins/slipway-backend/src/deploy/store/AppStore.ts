@@ -1,0 +1,146 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import type { Page } from '@slipway/plugin-slipway-common';
+import { Knex } from 'knex';
+import type { DeploymentStore } from './DeploymentStore';
+import { AppInput, AppRecord, DeploymentRecord } from './records';
+import { appColumns, decodeCursor, now, toAppRecord, toPage } from './rows';
+
+async function findApp(db: Knex, name: string): Promise<AppRecord | undefined> {
+  const row = await db('apps').where({ name }).first();
+  return row ? toAppRecord(row) : undefined;
+}
+
+/**
+ * The app named `name`, read through `db`: the store's connection or a
+ * transaction that must see the app it is about to depend on.
+ */
+export async function requireApp(db: Knex, name: string): Promise<AppRecord> {
+  const app = await findApp(db, name);
+  if (!app) {
+    throw new NotFoundError(
+      `No app named "${name}"; create it with POST /api/slipway/apps first.`,
+    );
+  }
+  return app;
+}
+
+/** The `apps` table: what is deployed, and from where. */
+export class AppStore {
+  constructor(
+    private readonly knex: Knex,
+    private readonly deployments: DeploymentStore,
+  ) {}
+
+  /** The app, or `undefined` when there is none of that name. */
+  async get(name: string): Promise<AppRecord | undefined> {
+    return findApp(this.knex, name);
+  }
+
+  /** The app; a `NotFoundError` that says how to create it otherwise. */
+  async require(name: string): Promise<AppRecord> {
+    return requireApp(this.knex, name);
+  }
+
+  /** Newest first. */
+  async list(options: {
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<AppRecord>> {
+    const query = this.knex('apps')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'name', order: 'desc' },
+      ])
+      .limit(options.limit + 1);
+    const after = decodeCursor(options.cursor);
+    if (after && after.length === 2) {
+      const [createdAt, name] = after as [string, string];
+      query.where(q =>
+        q
+          .where('created_at', '<', createdAt)
+          .orWhere(q2 =>
+            q2.where('created_at', '=', createdAt).andWhere('name', '<', name),
+          ),
+      );
+    }
+    return toPage(await query, options.limit, toAppRecord, row => [
+      row.created_at,
+      row.name,
+    ]);
+  }
+
+  /** Name, repository and entity of every app (few columns, no secrets). */
+  async listLinks(): Promise<
+    Array<{ name: string; repoUrl: string; entityRef: string | null }>
+  > {
+    const rows = await this.knex('apps').select(
+      'name',
+      'repo_url',
+      'entity_ref',
+    );
+    return rows.map(r => ({
+      name: r.name,
+      repoUrl: r.repo_url,
+      entityRef: r.entity_ref ?? null,
+    }));
+  }
+
+  /** The apps that deploy on a push (`autoDeploy` set). */
+  async listWithAutoDeploy(): Promise<AppRecord[]> {
+    const rows = await this.knex('apps').whereNotNull('auto_deploy');
+    return rows.map(toAppRecord);
+  }
+
+  /**
+   * Inserts the app and its first deployment in one transaction, so an app
+   * never exists without the deployment its creation promised.
+   */
+  async createWithDeployment(
+    app: AppInput,
+    deployment: { ref?: string; trigger: string },
+  ): Promise<{ app: AppRecord; deployment: DeploymentRecord }> {
+    return this.knex.transaction(async tx => {
+      const existing = await tx('apps').where({ name: app.name }).first();
+      if (existing) {
+        throw new ConflictError(
+          `An app named "${app.name}" already exists; choose another name or PATCH /apps/${app.name}.`,
+        );
+      }
+      const at = now();
+      await tx('apps').insert({
+        name: app.name,
+        ...appColumns(app),
+        created_at: at,
+        updated_at: at,
+      });
+      const stored = await requireApp(tx, app.name);
+      const created = await this.deployments.insertPending(
+        tx,
+        stored,
+        deployment,
+      );
+      return { app: stored, deployment: created };
+    });
+  }
+
+  /** Applies the patch and returns the app as stored now. */
+  async update(name: string, patch: Partial<AppInput>): Promise<AppRecord> {
+    const count = await this.knex('apps')
+      .where({ name })
+      .update({ ...appColumns(patch), updated_at: now() });
+    if (!count) {
+      throw new NotFoundError(`No app named "${name}" to update.`);
+    }
+    return this.require(name);
+  }
+
+  /** Removes the app with its deployments and their logs, all or nothing. */
+  async delete(name: string): Promise<void> {
+    await this.knex.transaction(async tx => {
+      const ids = tx('deployments').where({ app: name }).select('id');
+      await tx('deployment_logs').whereIn('deployment_id', ids).delete();
+      await tx('deployments').where({ app: name }).delete();
+      await tx('apps').where({ name }).delete();
+    });
+  }
+}

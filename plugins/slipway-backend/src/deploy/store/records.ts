@@ -1,0 +1,101 @@
+import type {
+  Deployment,
+  DeploymentStatus,
+  HealthCheckSpec,
+} from '@slipway/plugin-slipway-common';
+
+/** Statuses of a deployment that a worker is working on. */
+export const ACTIVE_STATUSES: DeploymentStatus[] = [
+  'cloning',
+  'building',
+  'starting',
+  'health_checking',
+];
+
+/** Statuses after which a deployment does not change any more. */
+export const TERMINAL_STATUSES: DeploymentStatus[] = [
+  'failed',
+  'cancelled',
+  'superseded',
+];
+
+/**
+ * Whether a deployment once served traffic: it is running, or it was
+ * replaced after running (a deployment superseded while still pending never
+ * had a container). Only such a deployment is a rollback target.
+ */
+export function hasServed(deployment: Deployment): boolean {
+  return (
+    deployment.status === 'running' ||
+    (deployment.status === 'superseded' && Boolean(deployment.containerId))
+  );
+}
+
+/** What a deployment runs with; kept per deployment for rollbacks. */
+export interface DeploymentConfigSnapshot {
+  repoUrl: string;
+  contextPath: string;
+  dockerfilePath: string;
+  port: number;
+  env: Record<string, string>;
+  secretEnv: Record<string, string>;
+  resources: { memoryMb?: number; cpus?: number };
+  healthCheck?: HealthCheckSpec;
+}
+
+/**
+ * An app as stored, secret values included (never sent to clients). Its
+ * configuration is exactly what each of its deployments snapshots.
+ */
+export interface AppRecord extends DeploymentConfigSnapshot {
+  name: string;
+  ref?: string;
+  entityRef?: string;
+  autoDeploy?: { branch: string; requireGreenCi?: boolean };
+  currentDeploymentId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields of a new or updated app. */
+export type AppInput = Omit<
+  AppRecord,
+  'createdAt' | 'updatedAt' | 'currentDeploymentId'
+>;
+
+/** A deployment as stored, with the worker's bookkeeping. */
+export interface DeploymentRecord extends Deployment {
+  trigger: string;
+  config: DeploymentConfigSnapshot;
+  claimedBy?: string;
+  claimCount: number;
+  heartbeatMs?: number;
+  cancelRequested: boolean;
+}
+
+/** What a queued deployment is asked to deploy; unset fields come from the app. */
+export interface DeploymentRequest {
+  ref?: string;
+  trigger: string;
+  imageTag?: string;
+  commitSha?: string;
+  rollbackOf?: string;
+  config?: DeploymentConfigSnapshot;
+}
+
+/** Fields the pipeline records on a deployment as it learns them. */
+export type DeploymentFields = Partial<{
+  commitSha: string;
+  imageTag: string;
+  containerId: string;
+  url: string;
+  error: string;
+}>;
+
+/** One stored log line of a deployment. */
+export interface DeploymentLogLine {
+  id: string;
+  step: string;
+  line: string;
+  createdAt: string;
+}
