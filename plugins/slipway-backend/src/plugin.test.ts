@@ -4,6 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { createTestDatabases, dockerReachable } from '@slipway/test-utils';
+import { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { openSse } from './oasis/__testUtils__/sseTestClient';
@@ -12,6 +13,23 @@ import { slipwayPlugin } from './plugin';
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
+
+/** The plugin alone, with a Docker socket that does not exist. */
+function startWithoutDocker(knex: Knex) {
+  return startTestBackend({
+    features: [
+      slipwayPlugin,
+      mockServices.database.factory({ knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          slipway: {
+            deploy: { docker: { socketPath: '/nonexistent/docker.sock' } },
+          },
+        },
+      }),
+    ],
+  });
+}
 
 describe('slipway backend plugin', () => {
   it.each(databases.eachSupportedId())(
@@ -70,19 +88,7 @@ describe('slipway backend plugin', () => {
 
   it('reports an unreachable Docker engine with its address and reason', async () => {
     const knex = await databases.init('SQLITE_3');
-    const { server } = await startTestBackend({
-      features: [
-        slipwayPlugin,
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            slipway: {
-              deploy: { docker: { socketPath: '/nonexistent/docker.sock' } },
-            },
-          },
-        }),
-      ],
-    });
+    const { server } = await startWithoutDocker(knex);
     const response = await request(server).get('/api/slipway/health');
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('degraded');
@@ -95,19 +101,7 @@ describe('slipway backend plugin', () => {
 
   it('ends its live streams when the backend stops, so the shutdown does not wait for their clients', async () => {
     const knex = await databases.init('SQLITE_3');
-    const backend = await startTestBackend({
-      features: [
-        slipwayPlugin,
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({
-          data: {
-            slipway: {
-              deploy: { docker: { socketPath: '/nonexistent/docker.sock' } },
-            },
-          },
-        }),
-      ],
-    });
+    const backend = await startWithoutDocker(knex);
     // A deployment in progress, whose log a user follows.
     await knex('apps').insert({
       name: 'busy',
