@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { ServiceUnavailableError } from '@backstage/errors';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
 import { OasisEventStore } from '../oasis/OasisEventStore';
@@ -37,6 +38,12 @@ export interface DeliveryWriterOptions {
   maxBatch?: number;
   /** Most payload bytes in one transaction (at least one delivery). */
   maxBatchBytes?: number;
+  /**
+   * Most payload bytes waiting for or in a transaction. Beyond it (the
+   * database is stalled) a delivery is refused with 503 rather than held:
+   * memory stays bounded and GitHub can redeliver it.
+   */
+  maxPendingBytes?: number;
 }
 
 /** Deliveries per insert statement. */
@@ -60,6 +67,8 @@ export class DeliveryWriter {
   readonly #logger?: LoggerService;
   readonly #maxBatch: number;
   readonly #maxBatchBytes: number;
+  readonly #maxPendingBytes: number;
+  #pendingBytes = 0;
   #queue: Queued[] = [];
   #draining: Promise<void> | undefined;
 
@@ -68,12 +77,45 @@ export class DeliveryWriter {
     this.#logger = options.logger;
     this.#maxBatch = options.maxBatch ?? 200;
     this.#maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Payload bytes waiting for or in a transaction. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
   }
 
   /** Stores one delivery; resolves once it is durable. */
   write(record: DeliveryRecord): Promise<WriteOutcome> {
+    const bytes = record.payload.length;
+    if (
+      this.#pendingBytes > 0 &&
+      this.#pendingBytes + bytes > this.#maxPendingBytes
+    ) {
+      return Promise.reject(
+        new ServiceUnavailableError(
+          `Delivery ${record.deliveryId} not stored: ${Math.round(
+            this.#pendingBytes / 1024,
+          )} KiB of earlier deliveries are still waiting for the database. Nothing of it was kept; redeliver it from the hook's Recent Deliveries once the database answers again.`,
+        ),
+      );
+    }
+    this.#pendingBytes += bytes;
+    const settle = () => {
+      this.#pendingBytes -= bytes;
+    };
     return new Promise<WriteOutcome>((resolve, reject) => {
-      this.#queue.push({ record, resolve, reject });
+      this.#queue.push({
+        record,
+        resolve: outcome => {
+          settle();
+          resolve(outcome);
+        },
+        reject: error => {
+          settle();
+          reject(error);
+        },
+      });
       // setImmediate: requests read in the same turn share the first batch.
       this.#draining ??= new Promise<void>(next => setImmediate(next)).then(
         () => this.#drain(),
