@@ -7,7 +7,7 @@ import { DeliveryRecord, DeliveryWriter } from './DeliveryWriter';
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
-const itPostgres = postgresAvailable() ? it : it.skip;
+const describePostgres = postgresAvailable() ? describe : describe.skip;
 
 function record(
   deliveryId: string,
@@ -141,42 +141,39 @@ describe('DeliveryWriter', () => {
       });
     },
   );
+});
 
-  itPostgres(
-    'refuses a delivery with 503 while the database stalls and enough already waits, and stores the waiting ones when it answers',
-    async () => {
-      const knex = await databases.init('POSTGRES_15');
-      const store = await OasisEventStore.create({ knex });
-      const size = record('held-1').payload.length;
-      const writer = new DeliveryWriter({ store, maxPendingBytes: 3 * size });
+describePostgres('DeliveryWriter on PostgreSQL', () => {
+  it('refuses a delivery with 503 while the database stalls and enough already waits, and stores the waiting ones when it answers', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const store = await OasisEventStore.create({ knex });
+    const size = record('held-1').payload.length;
+    const writer = new DeliveryWriter({ store, maxPendingBytes: 3 * size });
 
-      // Another session holds the deliveries table: writes wait.
-      const blocker = await knex.transaction();
-      await blocker.raw(
-        'lock table webhook_deliveries in access exclusive mode',
-      );
-      const held = ['held-1', 'held-2', 'held-3'].map(id =>
-        writer.write(record(id)),
-      );
-      expect(writer.pendingBytes).toBe(3 * size);
-      await expect(writer.write(record('refused'))).rejects.toMatchObject({
-        name: 'ServiceUnavailableError',
-        message: expect.stringContaining('redeliver'),
-      });
+    // Another session holds the deliveries table: writes wait.
+    const blocker = await knex.transaction();
+    await blocker.raw('lock table webhook_deliveries in access exclusive mode');
+    const held = ['held-1', 'held-2', 'held-3'].map(id =>
+      writer.write(record(id)),
+    );
+    expect(writer.pendingBytes).toBe(3 * size);
+    await expect(writer.write(record('refused'))).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringContaining('redeliver'),
+    });
 
-      await blocker.commit();
-      const outcomes = await Promise.all(held);
-      expect(outcomes.every(o => !o.duplicate)).toBe(true);
-      expect(writer.pendingBytes).toBe(0);
-      expect(
-        (await knex('webhook_deliveries').orderBy('delivery_id')).map(
-          r => r.delivery_id,
-        ),
-      ).toEqual(['held-1', 'held-2', 'held-3']);
-      // With the database answering again, it is accepted.
-      expect(await writer.write(record('refused'))).toMatchObject({
-        duplicate: false,
-      });
-    },
-  );
+    await blocker.commit();
+    const outcomes = await Promise.all(held);
+    expect(outcomes.every(o => !o.duplicate)).toBe(true);
+    expect(writer.pendingBytes).toBe(0);
+    expect(
+      (await knex('webhook_deliveries').orderBy('delivery_id')).map(
+        r => r.delivery_id,
+      ),
+    ).toEqual(['held-1', 'held-2', 'held-3']);
+    // With the database answering again, it is accepted.
+    expect(await writer.write(record('refused'))).toMatchObject({
+      duplicate: false,
+    });
+  });
 });
