@@ -3,6 +3,7 @@
  *
  *   yarn bench:watch
  *   BENCH_DELIVERIES=3000 BENCH_CONCURRENCY=32 BENCH_SUBSCRIBERS=1000 yarn bench:watch
+ *   BENCH_TARGETS=pg yarn bench:watch     # memory, backend, file, pg
  *
  * Each backend instance runs in its own child process (so the load
  * generator does not share its event loop) with the real watch stack:
@@ -45,6 +46,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100);
+/** Which targets run: memory, backend, file, pg (default all). */
+const ONLY = (process.env.BENCH_TARGETS ?? 'memory,backend,file,pg').split(',');
 const PG_URL =
   process.env.BENCH_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432';
 
@@ -513,6 +516,7 @@ async function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-bench-watch-'));
   const targets: Array<{
+    id: string;
     label: string;
     db: string;
     url: string;
@@ -520,18 +524,21 @@ async function main() {
     second?: boolean;
   }> = [
     {
+      id: 'memory',
       label: 'SQLite (in-memory, as app-config.yaml)',
       db: 'sqlite',
       url: ':memory:',
     },
     {
       // Streams need signed-in users there: only the webhook is measured.
+      id: 'backend',
       label: 'Whole backend (createBackend, SQLite in-memory)',
       db: 'sqlite',
       url: ':memory:',
       stack: 'backend',
     },
     {
+      id: 'file',
       label: 'SQLite (file)',
       db: 'sqlite',
       url: path.join(tmp, 'bench.sqlite'),
@@ -546,6 +553,7 @@ async function main() {
     const u = new URL(PG_URL);
     u.pathname = `/${pgDb}`;
     targets.push({
+      id: 'pg',
       label: 'PostgreSQL',
       db: 'pg',
       url: u.toString(),
@@ -556,7 +564,7 @@ async function main() {
   }
 
   try {
-    for (const target of targets) {
+    for (const target of targets.filter(t => ONLY.includes(t.id))) {
       const a = await startInstance(target.db, target.url, target.stack);
       try {
         a.child.send('cpu-start');
