@@ -5,11 +5,14 @@ import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
 import {
   MappedDelivery,
-  MappedEvent,
   mapGithubDelivery,
 } from '../oasis/githubMapping';
-import { OasisEventStore, prepareEvent } from '../oasis/OasisEventStore';
-import { toDate } from '../oasis/rows';
+import {
+  OasisEventStore,
+  PreparedEvent,
+  prepareEvent,
+} from '../oasis/OasisEventStore';
+import { rowToEvent, toDate } from '../oasis/rows';
 import { VtidExtractor } from '../oasis/vtid';
 import { DeliveryResult, DeliveryWriter } from './DeliveryWriter';
 import { insertKeyedEvents, KeyedEvent } from './keyedEvents';
@@ -121,7 +124,7 @@ export class WebhookProcessor {
     payload: Record<string, any>;
     rawPayload: string;
   }): Promise<{ result: DeliveryResult | 'duplicate'; events: OasisEvent[] }> {
-    const { mapped, events, error } = await this.#map(
+    const { mapped, events, result, error } = await this.#map(
       delivery.event,
       delivery.payload,
       delivery.deliveryId,
@@ -137,7 +140,7 @@ export class WebhookProcessor {
       hookId: delivery.hookId ?? hookIdOf(delivery.payload),
       repo: mapped.repo,
       payload: delivery.rawPayload,
-      result: error ? 'failed' : mapped.result,
+      result,
       error,
       receivedAt: now,
       events,
@@ -151,7 +154,7 @@ export class WebhookProcessor {
     if (outcome.duplicate) {
       return { result: 'duplicate', events: [] };
     }
-    return { result: error ? 'failed' : mapped.result, events: outcome.events };
+    return { result, events: outcome.events };
   }
 
   /**
@@ -173,12 +176,11 @@ export class WebhookProcessor {
       );
     }
     const payload = JSON.parse(row.payload!);
-    const { mapped, events, error } = await this.#map(
+    const { mapped, events, result, error } = await this.#map(
       row.event,
       payload,
       deliveryId,
     );
-    const result: DeliveryResult = error ? 'failed' : mapped.result;
     const oldIds: string[] = JSON.parse(row.event_ids || '[]');
 
     const outcome = await this.#knex.transaction(async trx => {
@@ -186,8 +188,8 @@ export class WebhookProcessor {
       const same =
         result === row.result &&
         error === row.error &&
-        old.length === mapped.events.length &&
-        old.every((e, i) => sameEvent(e, mapped.events[i]));
+        old.length === events.length &&
+        old.every((e, i) => sameEvent(e, events[i].row));
       if (same) {
         return { changed: false, events: old, fresh: [] as OasisEvent[] };
       }
@@ -224,14 +226,7 @@ export class WebhookProcessor {
     if (mapped.events.length === 0) {
       return [];
     }
-    const entityRef = await this.#entityRefs.forRepo(mapped.repo);
-    const keyed = mapped.events.map(e => ({
-      row: prepareEvent({
-        ...e.input,
-        entityRef: e.input.entityRef ?? entityRef,
-      }),
-      dedupKey: e.dedupKey,
-    }));
+    const keyed = await this.#prepare(mapped);
     const events = await this.#knex.transaction(trx =>
       this.#insertKeyed(trx, keyed),
     );
@@ -259,17 +254,8 @@ export class WebhookProcessor {
         deliveryId,
         vtid: this.#vtid,
       });
-      if (mapped.events.length > 0) {
-        const entityRef = await this.#entityRefs.forRepo(mapped.repo);
-        for (const e of mapped.events) {
-          e.input.entityRef = e.input.entityRef ?? entityRef;
-        }
-      }
-      const events: KeyedEvent[] = mapped.events.map(e => ({
-        row: prepareEvent(e.input),
-        dedupKey: e.dedupKey,
-      }));
-      return { mapped, events, error: null };
+      const events = await this.#prepare(mapped);
+      return { mapped, events, result: mapped.result, error: null };
     } catch (error) {
       this.#logger?.error(
         `Mapping GitHub delivery ${deliveryId} (${event}) failed; it is stored and can be reprocessed`,
@@ -283,9 +269,28 @@ export class WebhookProcessor {
           events: [],
         },
         events: [],
+        result: 'failed' as const,
         error: String(error).slice(0, 2000),
       };
     }
+  }
+
+  /**
+   * The mapped events as rows to insert, with the catalog entity of their
+   * repository; throws InputError for an event the table would refuse.
+   */
+  async #prepare(mapped: MappedDelivery): Promise<KeyedEvent[]> {
+    if (mapped.events.length === 0) {
+      return [];
+    }
+    const entityRef = await this.#entityRefs.forRepo(mapped.repo);
+    return mapped.events.map(e => ({
+      row: prepareEvent({
+        ...e.input,
+        entityRef: e.input.entityRef ?? entityRef,
+      }),
+      dedupKey: e.dedupKey,
+    }));
   }
 
   /**
@@ -344,20 +349,11 @@ function hookIdOf(payload: Record<string, any>): string | null {
   return id === undefined || id === null ? null : String(id).slice(0, 32);
 }
 
-function sameEvent(stored: OasisEvent, mapped: MappedEvent): boolean {
-  const m = mapped.input;
+/** Whether a stored event says what a freshly prepared row says. */
+function sameEvent(stored: OasisEvent, row: PreparedEvent): boolean {
+  const fresh = rowToEvent({ ...row, id: stored.id });
   return (
-    stored.module === m.module &&
-    stored.source === m.source &&
-    stored.kind === m.kind &&
-    stored.status === m.status &&
-    stored.title === m.title &&
-    stored.vtid === (m.vtid ?? 'UNSET') &&
-    stored.layer === (m.layer ?? 'UNSET') &&
-    stored.ref === (m.ref ?? null) &&
-    stored.link === (m.link ?? null) &&
-    stored.repo === (m.repo ?? null) &&
-    stored.entityRef === (m.entityRef ?? null) &&
-    JSON.stringify(stored.meta) === JSON.stringify(m.meta ?? {})
+    JSON.stringify({ ...fresh, createdAt: stored.createdAt }) ===
+    JSON.stringify(stored)
   );
 }
