@@ -82,7 +82,8 @@ export class EntityRefResolver {
   readonly #auth: AuthService;
   readonly #logger?: LoggerService;
   readonly #links: Cached<CatalogLinks>;
-  readonly #apps: Cached<AppLink[]>;
+  /** Apps with the `owner/repo` of their URL, worked out once per read. */
+  readonly #apps: Cached<Array<AppLink & { repo?: string }>>;
 
   constructor(options: {
     catalog: CatalogService;
@@ -103,7 +104,11 @@ export class EntityRefResolver {
     this.#apps = new Cached(options.appsTtlMs ?? 5_000, async previous => {
       if (!apps) return { value: [], keep: true };
       try {
-        return { value: await apps(), keep: true };
+        const value = (await apps()).map(app => ({
+          ...app,
+          repo: repoSlug(app.repoUrl)?.toLowerCase(),
+        }));
+        return { value, keep: true };
       } catch (error) {
         this.#logger?.warn(`Could not read Slipway apps: ${error}`);
         return { value: previous ?? [], keep: false };
@@ -122,7 +127,7 @@ export class EntityRefResolver {
       return bySlug;
     }
     for (const app of await this.#apps.get()) {
-      if (repoSlug(app.repoUrl)?.toLowerCase() === repo.toLowerCase()) {
+      if (app.repo === repo.toLowerCase()) {
         const ref = app.entityRef
           ? lower(app.entityRef)
           : links.byApp.get(app.name);
@@ -160,13 +165,9 @@ export class EntityRefResolver {
     }
     const appName = links.appOf.get(ref);
     for (const app of await this.#apps.get()) {
-      if (
-        app.name === appName ||
-        (app.entityRef && lower(app.entityRef) === ref)
-      ) {
-        const fromApp = repoSlug(app.repoUrl);
-        if (fromApp) return fromApp.toLowerCase();
-      }
+      const linked =
+        app.name === appName || (app.entityRef && lower(app.entityRef) === ref);
+      if (linked && app.repo) return app.repo;
     }
     return null;
   }
