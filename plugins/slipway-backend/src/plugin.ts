@@ -68,6 +68,9 @@ export const slipwayPlugin = createBackendPlugin({
           await applyDatabaseMigrations(knex);
         }
 
+        // The deploy engine's tables; the watch reads its apps too.
+        const deployStore = new DeployStore(knex);
+
         // The OASIS events store: OasisEventSink (publish) and
         // OasisEventListeners (onEvent) for the deploy engine and the webhooks.
         const oasisEvents = await OasisEventStore.create({
@@ -88,7 +91,7 @@ export const slipwayPlugin = createBackendPlugin({
           permissions,
           scheduler,
           // GitHub events of a deployed app's repository reach its entity.
-          apps: () => new DeployStore(knex).apps.listLinks(),
+          apps: () => deployStore.apps.listLinks(),
           shutdown: shutdown.signal,
         });
         permissionsRegistry.addPermissions([
@@ -103,6 +106,7 @@ export const slipwayPlugin = createBackendPlugin({
         const deploy = createDeployEngine({
           config,
           knex,
+          store: deployStore,
           docker,
           dockerEndpoint: dockerEndpoint.description,
           logger: logger.child({ area: 'deploy' }),

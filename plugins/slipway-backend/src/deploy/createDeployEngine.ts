@@ -31,11 +31,13 @@ export function createDeployEngine(options: {
   docker: Docker;
   dockerEndpoint: string;
   logger: LoggerService;
+  /** The engine's tables, when the caller already holds them. */
+  store?: DeployStore;
   events?: OasisEventSink;
   /** The catalog entity of an app registered without an entityRef. */
   entityRefForApp?: (app: string) => Promise<string | null>;
 }): DeployEngineParts {
-  const store = new DeployStore(options.knex);
+  const store = options.store ?? new DeployStore(options.knex);
   const signals = new DeploymentSignals();
   const deps: PipelineDeps = {
     store,
