@@ -3,10 +3,7 @@ import { NotFoundError } from '@backstage/errors';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
-import {
-  MappedDelivery,
-  mapGithubDelivery,
-} from '../oasis/githubMapping';
+import { MappedDelivery, mapGithubDelivery } from '../oasis/githubMapping';
 import {
   OasisEventStore,
   PreparedEvent,
