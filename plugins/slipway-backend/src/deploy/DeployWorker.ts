@@ -209,9 +209,15 @@ export class DeployWorker {
     await this.claiming;
     const entries = [...this.running.values()];
     entries.forEach(e => e.controller.abort('shutdown'));
+    // Bounded, and the timer is cleared: a pending 15 s timer would keep
+    // the process (a test worker, a CLI) alive after everything stopped.
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(entries.map(e => e.done)),
-      new Promise(resolve => setTimeout(resolve, 15000)),
+      new Promise(resolve => {
+        timer = setTimeout(resolve, 15000);
+      }),
     ]);
+    clearTimeout(timer);
   }
 }
