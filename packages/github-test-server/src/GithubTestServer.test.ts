@@ -60,6 +60,28 @@ describe('GithubTestServer', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  const ALICE_BASIC = Buffer.from('x-access-token:alice-token').toString(
+    'base64',
+  );
+  /** git with a header, asynchronously: the server runs in this process. */
+  const gitIn = (
+    cwd: string,
+    args: string[],
+    header = `Authorization: Basic ${ALICE_BASIC}`,
+  ) =>
+    promisify(execFile)('git', ['-c', `http.extraHeader=${header}`, ...args], {
+      cwd,
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      },
+      timeout: 30_000,
+    });
+
   const api = (method: string, p: string, token?: string, body?: unknown) =>
     fetch(`${github.apiBaseUrl}${p}`, {
       method,
@@ -121,29 +143,11 @@ describe('GithubTestServer', () => {
     const work = path.join(tmp, 'work');
     fs.mkdirSync(work);
     fs.writeFileSync(path.join(work, 'a.txt'), 'hello');
-    const basic = Buffer.from('x-access-token:alice-token').toString('base64');
-    // Asynchronous: the server runs in this process.
     const git = (
       args: string[],
       cwd = work,
-      header = `Authorization: Basic ${basic}`,
-    ) =>
-      promisify(execFile)(
-        'git',
-        ['-c', `http.extraHeader=${header}`, ...args],
-        {
-          cwd,
-          env: {
-            ...process.env,
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_AUTHOR_NAME: 't',
-            GIT_AUTHOR_EMAIL: 't@e',
-            GIT_COMMITTER_NAME: 't',
-            GIT_COMMITTER_EMAIL: 't@e',
-          },
-          timeout: 30_000,
-        },
-      );
+      header = `Authorization: Basic ${ALICE_BASIC}`,
+    ) => gitIn(cwd, args, header);
     await git(['init', '-q', '-b', 'main']);
     await git(['add', '-A']);
     await git(['commit', '-q', '-m', 'first']);
@@ -275,24 +279,7 @@ describe('GithubTestServer', () => {
 
     const work = fs.mkdtempSync(path.join(tmp, 'blank-'));
     fs.writeFileSync(path.join(work, 'a.txt'), 'x'.repeat(4096));
-    const basic = Buffer.from('x-access-token:alice-token').toString('base64');
-    const git = (args: string[]) =>
-      promisify(execFile)(
-        'git',
-        ['-c', `http.extraHeader=Authorization: Basic ${basic}`, ...args],
-        {
-          cwd: work,
-          env: {
-            ...process.env,
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_AUTHOR_NAME: 't',
-            GIT_AUTHOR_EMAIL: 't@e',
-            GIT_COMMITTER_NAME: 't',
-            GIT_COMMITTER_EMAIL: 't@e',
-          },
-          timeout: 30_000,
-        },
-      );
+    const git = (args: string[]) => gitIn(work, args);
     await git(['init', '-q', '-b', 'trunk']);
     await git(['add', '-A']);
     await git(['commit', '-q', '-m', 'first']);

@@ -6,6 +6,7 @@ import {
   outputsOf,
   removeTempDirs,
   tempDir,
+  writeFiles,
 } from '../__testUtils__/fixtures';
 import {
   gitAsync,
@@ -48,12 +49,7 @@ describe('slipway:github:repo:create with ifExists: reuse', () => {
     const ctx = mockContext(input as any, {
       workspacePath: opts.workspacePath,
     });
-    for (const [name, content] of Object.entries(opts.files ?? FILES)) {
-      fs.mkdirSync(path.dirname(path.join(ctx.workspacePath, name)), {
-        recursive: true,
-      });
-      fs.writeFileSync(path.join(ctx.workspacePath, name), content);
-    }
+    writeFiles(ctx.workspacePath, opts.files ?? FILES);
     const store = opts.checkpoints;
     if (store) {
       // A task store: a recovered task gets what its checkpoints recorded.

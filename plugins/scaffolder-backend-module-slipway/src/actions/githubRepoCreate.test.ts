@@ -1,11 +1,10 @@
 import { GithubTestServer } from '@slipway/github-test-server';
-import fs from 'node:fs';
-import path from 'node:path';
 import yaml from 'yaml';
 import {
   mockContext,
   outputsOf,
   removeTempDirs,
+  writeFiles,
 } from '../__testUtils__/fixtures';
 import {
   gitAsync,
@@ -28,15 +27,6 @@ describe('slipway:github:repo:create', () => {
     removeTempDirs();
   });
 
-  const workspace = (files: Record<string, string>) => {
-    const ctxFiles = Object.entries(files);
-    return (dir: string) => {
-      for (const [name, content] of ctxFiles) {
-        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-        fs.writeFileSync(path.join(dir, name), content);
-      }
-    };
-  };
   const run = async (
     input: Record<string, unknown>,
     opts: {
@@ -49,12 +39,13 @@ describe('slipway:github:repo:create', () => {
       config: githubConfig(github, opts.token),
     });
     const ctx = mockContext(input as any, { isDryRun: opts.dryRun });
-    workspace(
+    writeFiles(
+      ctx.workspacePath,
       opts.files ?? {
         'README.md': '# hello\n',
         'src/index.js': 'console.log(1)\n',
       },
-    )(ctx.workspacePath);
+    );
     await action.handler(ctx as any);
     return { ctx, outputs: outputsOf(ctx) };
   };
