@@ -224,6 +224,14 @@ describe('slipway:github:webhook:register', () => {
     await expect(
       run({ repoUrl, webhookUrl: 'https://x.test/' }, { dryRun: true }),
     ).rejects.toThrow(/nor listed in slipway\.github\.allowedWebhookUrls/);
+    await expect(
+      run(
+        { repoUrl },
+        { github: { webhookUrl: 'ftp://hooks.example.com/github' } },
+      ),
+    ).rejects.toThrow(
+      /slipway\.github\.webhookUrl "ftp:\/\/hooks\.example\.com\/github" is no http\(s\) URL/,
+    );
     expect(github.requests.length).toBe(before);
     expect(github.hooksOf('acme/hook-urls')).toEqual([]);
 

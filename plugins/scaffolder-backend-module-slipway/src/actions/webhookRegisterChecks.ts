@@ -43,7 +43,16 @@ export async function resolveWebhookUrl(
     'slipway',
   )}/webhooks/github`;
   const fallback = configured ?? discovered;
-  if (requested === undefined) return fallback;
+  if (requested === undefined) {
+    if (!normalize(fallback)) {
+      throw new InputError(
+        `slipway.github.webhookUrl "${safeUrl(
+          fallback,
+        )}" is no http(s) URL; set it to the public URL GitHub delivers to.`,
+      );
+    }
+    return fallback;
+  }
   const wanted = normalize(requested);
   if (!wanted) {
     throw new InputError(
