@@ -14,6 +14,15 @@ export interface Config {
        * different public address.
        */
       webhookUrl?: string;
+      /**
+       * Further URLs `slipway:github:webhook:register` may register a hook
+       * to (a step's `webhookUrl`), compared as whole URLs (scheme, host,
+       * port, path and query). Without an entry here a template can only
+       * point hooks at this Backstage's own endpoint (`webhookUrl` above,
+       * or the default from discovery): a hook sends every event of the
+       * repository, or organization, to its URL.
+       */
+      allowedWebhookUrls?: string[];
     };
   };
 }

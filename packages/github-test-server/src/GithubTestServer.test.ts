@@ -60,6 +60,28 @@ describe('GithubTestServer', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  const ALICE_BASIC = Buffer.from('x-access-token:alice-token').toString(
+    'base64',
+  );
+  /** git with a header, asynchronously: the server runs in this process. */
+  const gitIn = (
+    cwd: string,
+    args: string[],
+    header = `Authorization: Basic ${ALICE_BASIC}`,
+  ) =>
+    promisify(execFile)('git', ['-c', `http.extraHeader=${header}`, ...args], {
+      cwd,
+      env: {
+        ...process.env,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@e',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@e',
+      },
+      timeout: 30_000,
+    });
+
   const api = (method: string, p: string, token?: string, body?: unknown) =>
     fetch(`${github.apiBaseUrl}${p}`, {
       method,
@@ -121,29 +143,11 @@ describe('GithubTestServer', () => {
     const work = path.join(tmp, 'work');
     fs.mkdirSync(work);
     fs.writeFileSync(path.join(work, 'a.txt'), 'hello');
-    const basic = Buffer.from('x-access-token:alice-token').toString('base64');
-    // Asynchronous: the server runs in this process.
     const git = (
       args: string[],
       cwd = work,
-      header = `Authorization: Basic ${basic}`,
-    ) =>
-      promisify(execFile)(
-        'git',
-        ['-c', `http.extraHeader=${header}`, ...args],
-        {
-          cwd,
-          env: {
-            ...process.env,
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_AUTHOR_NAME: 't',
-            GIT_AUTHOR_EMAIL: 't@e',
-            GIT_COMMITTER_NAME: 't',
-            GIT_COMMITTER_EMAIL: 't@e',
-          },
-          timeout: 30_000,
-        },
-      );
+      header = `Authorization: Basic ${ALICE_BASIC}`,
+    ) => gitIn(cwd, args, header);
     await git(['init', '-q', '-b', 'main']);
     await git(['add', '-A']);
     await git(['commit', '-q', '-m', 'first']);
@@ -246,6 +250,106 @@ describe('GithubTestServer', () => {
       status: 'active',
       message: 'OK',
     });
+    // An update that does not send the secret again removes it.
+    const updated = await api(
+      'PATCH',
+      `/repos/acme/svc/hooks/${hook.id}`,
+      'alice-token',
+      { config: { url: receiverUrl, content_type: 'json' } },
+    );
+    expect((await updated.json()).config).not.toHaveProperty('secret');
+  });
+
+  it('answers for an empty repository as GitHub does, and makes the first pushed branch its default', async () => {
+    github.createRepo('acme', 'blank');
+    const repo = async () =>
+      (await api('GET', '/repos/acme/blank', 'alice-token')).json();
+    expect(await repo()).toMatchObject({ size: 0, default_branch: 'main' });
+    const contents = await api(
+      'GET',
+      '/repos/acme/blank/contents/README.md',
+      'alice-token',
+    );
+    expect(contents.status).toBe(404);
+    expect((await contents.json()).message).toBe('This repository is empty.');
+    const noBranch = await api('PATCH', '/repos/acme/blank', 'alice-token', {
+      default_branch: 'trunk',
+    });
+    expect(noBranch.status).toBe(422);
+
+    const work = fs.mkdtempSync(path.join(tmp, 'blank-'));
+    fs.writeFileSync(path.join(work, 'a.txt'), 'x'.repeat(4096));
+    const git = (args: string[]) => gitIn(work, args);
+    await git(['init', '-q', '-b', 'trunk']);
+    await git(['add', '-A']);
+    await git(['commit', '-q', '-m', 'first']);
+    await git(['push', '-q', `${github.baseUrl}/acme/blank.git`, 'trunk']);
+    const pushed = await repo();
+    expect(pushed.default_branch).toBe('trunk');
+    expect(pushed.size).toBeGreaterThan(0);
+    expect(
+      (await git(['ls-remote', '--symref', `${github.baseUrl}/acme/blank.git`]))
+        .stdout,
+    ).toMatch(/^ref: refs\/heads\/trunk\tHEAD$/m);
+    // A later branch does not take the default over.
+    await git(['push', '-q', `${github.baseUrl}/acme/blank.git`, 'trunk:dev']);
+    expect((await repo()).default_branch).toBe('trunk');
+    const changed = await api('PATCH', '/repos/acme/blank', 'alice-token', {
+      default_branch: 'dev',
+    });
+    expect(changed.status).toBe(200);
+    expect((await changed.json()).default_branch).toBe('dev');
+  }, 60_000);
+
+  it('lets only organization owners manage organization hooks, shown in the org-hook shape', async () => {
+    github.addUser('carol');
+    github.addOrg('widgets', ['alice', 'carol'], ['alice']);
+    github.addToken({
+      token: 'carol-token',
+      kind: 'classic',
+      login: 'carol',
+      scopes: ['admin:org_hook'],
+    });
+    const body = {
+      name: 'web',
+      config: { url: receiverUrl, content_type: 'json', secret: 's' },
+      events: ['push'],
+    };
+    const member = await api(
+      'POST',
+      '/orgs/widgets/hooks',
+      'carol-token',
+      body,
+    );
+    expect(member.status).toBe(404);
+    expect(
+      (await api('GET', '/orgs/widgets/hooks', 'carol-token')).status,
+    ).toBe(404);
+    const owner = await api('POST', '/orgs/widgets/hooks', 'alice-token', body);
+    expect(owner.status).toBe(201);
+    const hook = await owner.json();
+    // The properties of GitHub's "org-hook" schema: no test_url and no
+    // last_response, unlike a repository hook.
+    expect(Object.keys(hook).sort()).toEqual([
+      'active',
+      'config',
+      'created_at',
+      'deliveries_url',
+      'events',
+      'id',
+      'name',
+      'ping_url',
+      'type',
+      'updated_at',
+      'url',
+    ]);
+    expect(hook).toMatchObject({
+      type: 'Organization',
+      url: `${github.apiBaseUrl}/orgs/widgets/hooks/${hook.id}`,
+      config: { url: receiverUrl, secret: '********' },
+    });
+    expect(github.hooksOf('widgets')).toHaveLength(1);
+    await github.settle();
   });
 
   it('reports rate limits as GitHub does', async () => {

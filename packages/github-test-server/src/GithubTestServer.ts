@@ -138,8 +138,16 @@ export class GithubTestServer {
     return this.store.addAccount(login, 'User', []);
   }
 
-  addOrg(login: string, members: string[] = []): GithubAccount {
-    return this.store.addAccount(login, 'Organization', members);
+  /**
+   * An organization; `owners` (default: every member) may administer its
+   * webhooks, the other members may not.
+   */
+  addOrg(
+    login: string,
+    members: string[] = [],
+    owners: string[] = members,
+  ): GithubAccount {
+    return this.store.addAccount(login, 'Organization', members, owners);
   }
 
   addToken(token: GithubTestToken): void {

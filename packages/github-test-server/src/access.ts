@@ -45,6 +45,24 @@ export function canWrite(
   );
 }
 
+/**
+ * Whether the token may administer an organization (its webhooks): an
+ * owner's classic token, or an App installed on it. Members may not.
+ */
+export function canAdminOrg(
+  store: GithubStore,
+  token: GithubTestToken | undefined,
+  org: string,
+): boolean {
+  const account = store.account(org);
+  if (!token || account?.type !== 'Organization') return false;
+  if (token.kind === 'app') {
+    return token.installationOwner?.toLowerCase() === org.toLowerCase();
+  }
+  const login = token.login?.toLowerCase();
+  return account.owners.some(owner => owner.toLowerCase() === login);
+}
+
 export function canRead(
   store: GithubStore,
   token: GithubTestToken | undefined,

@@ -82,7 +82,7 @@ export class GithubJson {
       ssh_url: `git@${host}:${fullName}.git`,
       clone_url: `${baseUrl}/${fullName}.git`,
       homepage: repo.homepage,
-      size: 0,
+      size: repo.size,
       default_branch: repo.defaultBranch,
       visibility: repo.visibility,
       topics: repo.topics,
@@ -123,11 +123,13 @@ export class GithubJson {
       updated_at: hook.updatedAt,
       created_at: hook.createdAt,
       url: base,
-      // Only repository hooks have a test (push) endpoint on GitHub.
-      ...(hook.type === 'Repository' ? { test_url: `${base}/test` } : {}),
       ping_url: `${base}/pings`,
       deliveries_url: `${base}/deliveries`,
-      last_response: hook.lastResponse,
+      // Only repository hooks have a test (push) endpoint and show their
+      // last response on GitHub (the org-hook schema has neither).
+      ...(hook.type === 'Repository'
+        ? { test_url: `${base}/test`, last_response: hook.lastResponse }
+        : {}),
     };
   }
 }

@@ -41,8 +41,15 @@ export class GithubStore {
     login: string,
     type: GithubAccount['type'],
     members: string[],
+    owners: string[] = [],
   ): GithubAccount {
-    const account: GithubAccount = { login, id: this.newId(), type, members };
+    const account: GithubAccount = {
+      login,
+      id: this.newId(),
+      type,
+      members,
+      owners,
+    };
     this.accounts.set(login.toLowerCase(), account);
     return account;
   }
@@ -87,6 +94,7 @@ export class GithubStore {
       createdAt: now,
       updatedAt: now,
       pushedAt: null,
+      size: 0,
       hasIssues: true,
       homepage: null,
     };
@@ -111,5 +119,60 @@ export class GithubStore {
       execFileSync('git', ['-C', dir, 'config', key, value]);
     }
     return repo;
+  }
+
+  /** The branches of a repository's git repository (none while empty). */
+  branches(repo: GithubTestRepo): string[] {
+    return execFileSync(
+      'git',
+      [
+        '--git-dir',
+        this.repoPath(repo.owner, repo.name),
+        'for-each-ref',
+        '--format=%(refname:short)',
+        'refs/heads/',
+      ],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter(Boolean);
+  }
+
+  /** Points the git repository's HEAD (what clones check out) at a branch. */
+  setHead(repo: GithubTestRepo, branch: string): void {
+    execFileSync('git', [
+      '--git-dir',
+      this.repoPath(repo.owner, repo.name),
+      'symbolic-ref',
+      'HEAD',
+      `refs/heads/${branch}`,
+    ]);
+  }
+
+  /**
+   * What GitHub updates after a push: `pushed_at`, `size`, and — for the
+   * first push into an empty repository, whose default branch does not
+   * exist yet — the default branch, which becomes the branch pushed.
+   */
+  afterPush(repo: GithubTestRepo): void {
+    repo.pushedAt = new Date().toISOString();
+    const counts = execFileSync(
+      'git',
+      [
+        '--git-dir',
+        this.repoPath(repo.owner, repo.name),
+        'count-objects',
+        '-v',
+      ],
+      { encoding: 'utf8' },
+    );
+    const kib = (key: string) =>
+      Number(counts.match(new RegExp(`^${key}: (\\d+)$`, 'm'))?.[1] ?? 0);
+    repo.size = kib('size') + kib('size-pack');
+    const branches = this.branches(repo);
+    if (branches.length > 0 && !branches.includes(repo.defaultBranch)) {
+      repo.defaultBranch = branches[0];
+      this.setHead(repo, branches[0]);
+    }
   }
 }

@@ -7,6 +7,11 @@ export interface GithubAccount {
   type: 'User' | 'Organization';
   /** Organization members (logins). */
   members: string[];
+  /**
+   * Organization owners (logins): only they may administer the
+   * organization's webhooks, as on GitHub.
+   */
+  owners: string[];
 }
 
 /**
@@ -39,6 +44,8 @@ export interface GithubTestRepo {
   createdAt: string;
   updatedAt: string;
   pushedAt: string | null;
+  /** Kilobytes of git objects, as GitHub's `size` (0 while empty). */
+  size: number;
   hasIssues: boolean;
   homepage: string | null;
 }

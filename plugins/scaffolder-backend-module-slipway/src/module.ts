@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { slipwayGithubOrgWebhookCreatePermission } from '@slipway/plugin-slipway-common';
 import { createSlipwayActions } from './actions';
 
 /**
@@ -20,10 +21,23 @@ export const scaffolderModuleSlipway = createBackendModule({
         config: coreServices.rootConfig,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ scaffolder, config, discovery, auth }) {
+      async init({
+        scaffolder,
+        config,
+        discovery,
+        auth,
+        permissions,
+        permissionsRegistry,
+      }) {
+        // Listed with the scaffolder's permissions, where the action checks it.
+        permissionsRegistry.addPermissions([
+          slipwayGithubOrgWebhookCreatePermission,
+        ]);
         scaffolder.addActions(
-          ...createSlipwayActions({ config, discovery, auth }),
+          ...createSlipwayActions({ config, discovery, auth, permissions }),
         );
       },
     });

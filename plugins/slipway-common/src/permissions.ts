@@ -81,6 +81,22 @@ export const slipwayDeliveryReprocessPermission = createPermission({
 });
 
 /**
+ * Register a webhook on a whole GitHub organization with the scaffolder
+ * action `slipway:github:webhook:register` (`scope: organization`). Such a
+ * hook receives the events of every repository of the organization, and the
+ * integration token that creates it usually may do so for any of them, so
+ * it needs its own grant. Checked by the scaffolder module (registered with
+ * the scaffolder's permissions), with the credentials of the user who runs
+ * the template.
+ *
+ * @public
+ */
+export const slipwayGithubOrgWebhookCreatePermission = createPermission({
+  name: 'slipway.github.orgWebhook.create',
+  attributes: { action: 'create' },
+});
+
+/**
  * Every permission the Slipway backend checks.
  *
  * @public

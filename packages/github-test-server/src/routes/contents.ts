@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { repoHandler } from '../access';
-import { notFound } from '../errors';
+import { DOCS, githubError, notFound } from '../errors';
 import { RouteContext } from './context';
 
 /**
@@ -13,6 +13,11 @@ export function contentRoutes({ router, store, site }: RouteContext): void {
     'GET',
     '/repos/:owner/:repo/contents/:path*',
     repoHandler(store, 'read', (repo, call) => {
+      if (store.branches(repo).length === 0) {
+        return githubError(404, 'This repository is empty.', {
+          documentationUrl: `${DOCS}/repos/contents#get-repository-content`,
+        });
+      }
       const ref = call.query.get('ref') ?? repo.defaultBranch;
       const filePath = call.params.path.replace(/^\/+/, '');
       // The ref and path reach git's argv: no options, no way out.

@@ -97,9 +97,7 @@ export function serveGitRequest(
       : undefined,
     onFinished: (_code, bytes) => {
       record(res.statusCode, bytes);
-      if (push && action === 'git-receive-pack') {
-        repo.pushedAt = new Date().toISOString();
-      }
+      if (push && action === 'git-receive-pack') store.afterPush(repo);
     },
   });
 }

@@ -1,4 +1,4 @@
-import { canWrite, writableRepo } from '../access';
+import { canAdminOrg, writableRepo } from '../access';
 import { notFound, validationFailed } from '../errors';
 import { paginate } from '../paginate';
 import { ApiCall, ApiResult, GithubTestHook } from '../types';
@@ -39,9 +39,9 @@ function hookRoutesOf(
       const repo = writableRepo(store, call);
       return repo ? `${repo.owner}/${repo.name}` : undefined;
     }
+    // Organization hooks are for its owners only (404 for anyone else).
     const org = store.account(call.params.org);
-    return org?.type === 'Organization' &&
-      canWrite(store, call.token, org.login)
+    return org && canAdminOrg(store, call.token, org.login)
       ? org.login
       : undefined;
   };
@@ -156,7 +156,8 @@ function hookRoutesOf(
         content_type: ['json', 'form'].includes(body.config.content_type)
           ? body.config.content_type
           : hook.config.content_type,
-        secret: body.config.secret ?? hook.config.secret,
+        // GitHub removes the secret unless the update sends it again.
+        secret: body.config.secret,
         insecure_ssl: String(
           body.config.insecure_ssl ?? hook.config.insecure_ssl,
         ),

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { canWrite, repoHandler } from '../access';
 import { DOCS, githubError, notFound, validationFailed } from '../errors';
 import { ApiCall, ApiResult, GithubAccount } from '../types';
@@ -119,15 +118,18 @@ export function repoRoutes({ router, store, json }: RouteContext): void {
         repo.private = body.visibility !== 'public';
       }
       if (typeof body.default_branch === 'string') {
+        // Only an existing branch can become the default.
+        if (!store.branches(repo).includes(body.default_branch)) {
+          return validationFailed(
+            'Repository',
+            'default_branch',
+            'invalid',
+            `default_branch ${body.default_branch} is not a branch of this repository`,
+          );
+        }
         repo.defaultBranch = body.default_branch;
         // Clones check out HEAD: it has to follow the default branch.
-        execFileSync('git', [
-          '-C',
-          store.repoPath(repo.owner, repo.name),
-          'symbolic-ref',
-          'HEAD',
-          `refs/heads/${body.default_branch}`,
-        ]);
+        store.setHead(repo, body.default_branch);
       }
       repo.updatedAt = new Date().toISOString();
       return { status: 200, body: json.repo(repo) };

@@ -101,6 +101,14 @@ export function mockContext<TInput extends JsonObject>(
   });
 }
 
+/** Writes `files` (path → content) below `dir`, making directories. */
+export function writeFiles(dir: string, files: Record<string, string>) {
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+}
+
 /** All outputs set through ctx.output, as an object. */
 export function outputsOf(ctx: { output: unknown }): Record<string, unknown> {
   const mock = ctx.output as jest.Mock;

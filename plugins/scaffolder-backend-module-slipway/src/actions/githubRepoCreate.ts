@@ -1,4 +1,3 @@
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   ConflictError,
@@ -13,16 +12,9 @@ import {
   githubCall,
   githubStatus,
 } from '../github/errors';
-import { pushWorkspace } from '../git/pushWorkspace';
+import { sourceDirectory } from '../git/sourceDirectory';
+import { applySettings, pushStep, RepoState } from './githubRepoCreate.steps';
 import { examples } from './githubRepoCreate.examples';
-
-interface RepoState {
-  created: boolean;
-  cloneUrl: string;
-  htmlUrl: string;
-  defaultBranch: string;
-  [key: string]: string | boolean;
-}
 
 /**
  * `slipway:github:repo:create`: a repository for a user or an organization
@@ -36,7 +28,7 @@ export function createGithubRepoCreateAction(options: { config: Config }) {
   return createTemplateAction({
     id: 'slipway:github:repo:create',
     description:
-      'Creates a GitHub repository for a user or an organization (detected through the API) and pushes the workspace as its first commit. Re-runs are safe: ifExists: reuse adopts an existing repository, fail stops with a clear error.',
+      'Creates a GitHub repository for a user or an organization (detected through the API) and pushes the workspace as its first commit. Re-runs are safe: ifExists: reuse adopts an existing repository that is empty or already holds these files (never rewriting its history or default branch), fail stops with a clear error.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -71,7 +63,7 @@ export function createGithubRepoCreateAction(options: { config: Config }) {
           z
             .enum(['fail', 'reuse'], {
               description:
-                'What to do when the repository already exists: fail (default) or reuse it (push on top if its content differs).',
+                'What to do when the repository already exists: fail (default), or reuse it when it is empty or already holds exactly these files (a re-run). A reused repository with other history is never changed: the step fails.',
             })
             .optional(),
         sourcePath: z =>
@@ -115,7 +107,7 @@ export function createGithubRepoCreateAction(options: { config: Config }) {
       const { input } = ctx;
       const ifExists = input.ifExists ?? 'fail';
       const branch = input.defaultBranch ?? 'main';
-      const sourceDir = resolveSafeChildPath(
+      const sourceDir = await sourceDirectory(
         ctx.workspacePath,
         input.sourcePath ?? '.',
       );
@@ -131,7 +123,7 @@ export function createGithubRepoCreateAction(options: { config: Config }) {
         repoUrl: input.repoUrl,
         token: input.token,
       });
-      const { octokit, host, owner, repo } = target;
+      const { host, owner, repo } = target;
       const fullName = `${owner}/${repo}`;
 
       if (ctx.isDryRun) {
@@ -155,84 +147,27 @@ export function createGithubRepoCreateAction(options: { config: Config }) {
         key: `slipway.github.repo.create:${host}/${fullName}`,
         fn: () => ensureRepository(target, input, ifExists, ctx.logger),
       });
-
-      if (input.description !== undefined && !state.created) {
-        await ctx.checkpoint({
-          key: `slipway.github.repo.description:${host}/${fullName}`,
-          fn: async () => {
-            await githubCall(
-              `update the description of ${fullName}`,
-              host,
-              () =>
-                octokit.repos.update({
-                  owner,
-                  repo,
-                  description: input.description,
-                }),
-            );
-          },
-        });
-      }
-      if (topics.length) {
-        await ctx.checkpoint({
-          key: `slipway.github.repo.topics:${host}/${fullName}`,
-          fn: async () => {
-            await githubCall(`set the topics of ${fullName}`, host, () =>
-              octokit.repos.replaceAllTopics({ owner, repo, names: topics }),
-            );
-          },
-        });
-      }
-
+      // The push comes first: when it refuses (a reused repository whose
+      // history the workspace does not extend), nothing else is changed.
       const commitHash = await ctx.checkpoint({
         key: `slipway.github.repo.push:${host}/${fullName}#${branch}`,
-        fn: async () => {
-          try {
-            return await pushWorkspace({
-              sourceDir,
-              scratchDir: await ctx.createTemporaryDirectory(),
-              remoteUrl: state.cloneUrl,
-              branch,
-              token: target.token,
-              message:
-                input.gitCommitMessage ??
-                config.getOptionalString('scaffolder.defaultCommitMessage') ??
-                'Initial commit',
-              author: {
-                name:
-                  input.gitAuthorName ??
-                  config.getOptionalString('scaffolder.defaultAuthor.name') ??
-                  'Slipway',
-                email:
-                  input.gitAuthorEmail ??
-                  config.getOptionalString('scaffolder.defaultAuthor.email') ??
-                  'slipway@users.noreply.github.com',
-              },
-              signal: ctx.signal,
-            });
-          } catch (error) {
-            throw new Error(
-              `Could not push the workspace to ${fullName} on ${host}: ${
-                (error as Error).message
-              }. Check that the token may push to the repository (scope repo, or App permission contents: write).`,
-            );
-          }
-        },
+        fn: async () =>
+          pushStep({
+            config,
+            input,
+            sourceDir,
+            scratchDir: await ctx.createTemporaryDirectory(),
+            target,
+            state,
+            branch,
+            signal: ctx.signal,
+          }),
       });
-
-      if (state.defaultBranch !== branch) {
-        await ctx.checkpoint({
-          key: `slipway.github.repo.defaultBranch:${host}/${fullName}#${branch}`,
-          fn: async () => {
-            await githubCall(
-              `make ${branch} the default branch of ${fullName}`,
-              host,
-              () =>
-                octokit.repos.update({ owner, repo, default_branch: branch }),
-            );
-          },
-        });
-      }
+      await applySettings(ctx, target, state, {
+        description: input.description,
+        topics,
+        branch,
+      });
 
       ctx.logger.info(
         `${state.created ? 'Created' : 'Reused'} ${

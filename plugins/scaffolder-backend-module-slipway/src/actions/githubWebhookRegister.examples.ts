@@ -21,7 +21,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Register one organization-wide hook for workflow runs only, to an explicit URL.',
+      'Register one organization-wide hook for workflow runs only, to an explicit URL. The URL must be listed in slipway.github.allowedWebhookUrls, and the user running the template needs the permission slipway.github.orgWebhook.create.',
     example: yaml.stringify({
       steps: [
         {

@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { GithubTestServer } from '@slipway/github-test-server';
 import yaml from 'yaml';
 import {
@@ -32,20 +33,41 @@ describe('slipway:github:webhook:register', () => {
     removeTempDirs();
   });
 
-  const action = (token = TOKENS.alice, secrets: string[] = [WEBHOOK_SECRET]) =>
+  // Who may register an organization hook is tested with the real
+  // permission backend in githubWebhookRegister.permissions.test.ts; here
+  // every permission is granted.
+  const ALLOWED_URL =
+    'https://backstage.example.com/api/slipway/webhooks/github';
+  const action = (
+    token = TOKENS.alice,
+    secrets: string[] = [WEBHOOK_SECRET],
+    githubSettings: Record<string, unknown> = {},
+  ) =>
     createGithubWebhookRegisterAction({
       config: githubConfig(github, token, {
-        slipway: { github: { webhookSecrets: secrets } },
+        slipway: {
+          github: {
+            webhookSecrets: secrets,
+            allowedWebhookUrls: [ALLOWED_URL],
+            ...githubSettings,
+          },
+        },
       }),
       discovery: slipway.discovery,
       auth: slipway.auth,
+      permissions: mockServices.permissions({ result: AuthorizeResult.ALLOW }),
     });
   const run = async (
     input: Record<string, unknown>,
-    opts: { token?: string; dryRun?: boolean; secrets?: string[] } = {},
+    opts: {
+      token?: string;
+      dryRun?: boolean;
+      secrets?: string[];
+      github?: Record<string, unknown>;
+    } = {},
   ) => {
     const ctx = mockContext(input as any, { isDryRun: opts.dryRun });
-    await action(opts.token, opts.secrets).handler(ctx as any);
+    await action(opts.token, opts.secrets, opts.github).handler(ctx as any);
     return outputsOf(ctx);
   };
 
@@ -65,10 +87,7 @@ describe('slipway:github:webhook:register', () => {
     expect(orgHooks).toHaveLength(1);
     expect(orgHooks[0]).toMatchObject({
       events: ['workflow_run'],
-      config: {
-        url: 'https://backstage.example.com/api/slipway/webhooks/github',
-        content_type: 'json',
-      },
+      config: { url: ALLOWED_URL, content_type: 'json' },
     });
   });
 
@@ -177,6 +196,67 @@ describe('slipway:github:webhook:register', () => {
     await expect(run({ repoUrl: `${github.host}?owner=acme` })).rejects.toThrow(
       /names no repository; add repo=<name>, or set scope: organization/,
     );
+  });
+
+  it('registers only URLs of this Backstage or listed in slipway.github.allowedWebhookUrls, refusing any other before GitHub is called', async () => {
+    github.createRepo('acme', 'hook-urls');
+    const repoUrl = `${github.host}?owner=acme&repo=hook-urls`;
+    const before = github.requests.length;
+    const own = new URL(slipway.webhookUrl);
+    for (const webhookUrl of [
+      'https://attacker.example.net/collect',
+      `${slipway.webhookUrl}?copy=https://attacker.example.net`,
+      `${own.protocol}//attacker@${own.host}${own.pathname}`,
+      `${slipway.webhookUrl}/../../../evil`,
+      'ftp://backstage.example.com/api/slipway/webhooks/github',
+    ]) {
+      await expect(run({ repoUrl, webhookUrl })).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(
+          /is not this Backstage's webhook endpoint \(.*\) nor listed in slipway\.github\.allowedWebhookUrls, so no hook was registered|Invalid webhookUrl .*: use an http\(s\) URL/,
+        ),
+      });
+    }
+    // Also for an organization hook, and in a dry run.
+    await expect(
+      run({ repoUrl, scope: 'organization', webhookUrl: 'https://x.test/' }),
+    ).rejects.toThrow(/nor listed in slipway\.github\.allowedWebhookUrls/);
+    await expect(
+      run({ repoUrl, webhookUrl: 'https://x.test/' }, { dryRun: true }),
+    ).rejects.toThrow(/nor listed in slipway\.github\.allowedWebhookUrls/);
+    await expect(
+      run(
+        { repoUrl },
+        { github: { webhookUrl: 'ftp://hooks.example.com/github' } },
+      ),
+    ).rejects.toThrow(
+      /slipway\.github\.webhookUrl "ftp:\/\/hooks\.example\.com\/github" is no http\(s\) URL/,
+    );
+    expect(github.requests.length).toBe(before);
+    expect(github.hooksOf('acme/hook-urls')).toEqual([]);
+
+    // Its own endpoint (also spelled with another case), the configured
+    // public URL, and a listed URL are accepted.
+    const upper = slipway.webhookUrl.replace('http://', 'HTTP://');
+    expect(await run({ repoUrl, webhookUrl: upper })).toMatchObject({
+      created: true,
+    });
+    const publicUrl = 'https://public.example.com/api/slipway/webhooks/github';
+    expect(
+      await run(
+        { repoUrl, webhookUrl: publicUrl },
+        { github: { webhookUrl: publicUrl } },
+      ),
+    ).toMatchObject({ created: true, webhookUrl: publicUrl });
+    expect(await run({ repoUrl, webhookUrl: ALLOWED_URL })).toMatchObject({
+      created: true,
+    });
+    expect(
+      github
+        .hooksOf('acme/hook-urls')
+        .map(h => h.config.url)
+        .sort(),
+    ).toEqual([ALLOWED_URL, publicUrl, upper].sort());
   });
 
   it('makes no GitHub call in a dry run', async () => {

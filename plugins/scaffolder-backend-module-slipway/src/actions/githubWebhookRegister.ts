@@ -1,4 +1,8 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -6,6 +10,11 @@ import { githubTarget, GithubTarget } from '../github/client';
 import { githubCall, githubStatus } from '../github/errors';
 import { waitForPingDelivery } from '../slipway/deliveries';
 import { examples } from './githubWebhookRegister.examples';
+import {
+  ALLOWED_WEBHOOK_URLS_KEY,
+  assertMayRegisterOrgHook,
+  resolveWebhookUrl,
+} from './webhookRegisterChecks';
 
 /** Events the Slipway backend maps to OASIS events. */
 export const DEFAULT_WEBHOOK_EVENTS = [
@@ -32,13 +41,14 @@ export function createGithubWebhookRegisterAction(options: {
   config: Config;
   discovery: DiscoveryService;
   auth: AuthService;
+  permissions: PermissionsService;
 }) {
-  const { config, discovery, auth } = options;
+  const { config, discovery, auth, permissions } = options;
 
   return createTemplateAction({
     id: 'slipway:github:webhook:register',
     description:
-      "Registers a GitHub repository or organization webhook pointing at this Backstage's /api/slipway/webhooks/github (JSON, with the configured secret). An existing hook with the same URL is updated, never duplicated. With verify: true, pings the hook and waits until Slipway has recorded the ping.",
+      "Registers a GitHub repository or organization webhook pointing at this Backstage's /api/slipway/webhooks/github (JSON, with the configured secret), or at a URL an admin allows in slipway.github.allowedWebhookUrls. An organization hook needs the permission slipway.github.orgWebhook.create. An existing hook with the same URL is updated, never duplicated. With verify: true, pings the hook and waits until Slipway has recorded the ping.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -52,14 +62,13 @@ export function createGithubWebhookRegisterAction(options: {
           z
             .enum(['repository', 'organization'], {
               description:
-                'Hook on the repository (default) or on the whole organization.',
+                'Hook on the repository (default) or on the whole organization (needs the permission slipway.github.orgWebhook.create).',
             })
             .optional(),
         webhookUrl: z =>
           z
             .string({
-              description:
-                'Where GitHub delivers to. Default: slipway.github.webhookUrl, else the external URL of the slipway backend + /webhooks/github.',
+              description: `Where GitHub delivers to. Default: slipway.github.webhookUrl, else the external URL of the slipway backend + /webhooks/github. Any other URL must be listed in ${ALLOWED_WEBHOOK_URLS_KEY}.`,
             })
             .optional(),
         events: z =>
@@ -122,18 +131,11 @@ export function createGithubWebhookRegisterAction(options: {
         );
       }
       const secret = secrets[0];
-      const webhookUrl =
-        input.webhookUrl ??
-        config.getOptionalString('slipway.github.webhookUrl') ??
-        `${await discovery.getExternalBaseUrl('slipway')}/webhooks/github`;
-      try {
-        const parsed = new URL(webhookUrl);
-        if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error();
-      } catch {
-        throw new InputError(
-          `Invalid webhookUrl "${webhookUrl}": use an http(s) URL GitHub can reach.`,
-        );
-      }
+      const webhookUrl = await resolveWebhookUrl(
+        config,
+        discovery,
+        input.webhookUrl,
+      );
       const events = input.events?.length
         ? input.events
         : DEFAULT_WEBHOOK_EVENTS;
@@ -146,6 +148,13 @@ export function createGithubWebhookRegisterAction(options: {
       if (scope === 'repository' && !target.repo) {
         throw new InputError(
           `repoUrl "${input.repoUrl}" names no repository; add repo=<name>, or set scope: organization for an organization hook.`,
+        );
+      }
+      if (scope === 'organization') {
+        await assertMayRegisterOrgHook(
+          permissions,
+          await ctx.getInitiatorCredentials(),
+          target.owner,
         );
       }
       const where =

@@ -1,4 +1,8 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createDeployAction } from './deploy';
@@ -11,6 +15,8 @@ export interface SlipwayActionsOptions {
   config: Config;
   discovery: DiscoveryService;
   auth: AuthService;
+  /** Checks the initiator's permissions (an organization hook needs one). */
+  permissions: PermissionsService;
 }
 
 /**

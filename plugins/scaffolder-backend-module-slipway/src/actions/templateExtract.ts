@@ -1,5 +1,5 @@
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -7,13 +7,13 @@ import {
   safeUrl,
   tokenForRepositoryUrl,
 } from '@slipway/plugin-slipway-node';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import {
   fetchSubdirectory,
   FetchedSubdirectory,
 } from '../extract/fetchSubdirectory';
 import { DEFAULT_EXTRACT_LIMITS } from '../extract/limits';
+import { inputSegments } from '../extract/outputPaths';
+import { OutputTree } from '../extract/outputTree';
 import { normalizeTemplatePath } from '../extract/pathSafety';
 import { renderTemplateTree } from '../extract/renderTree';
 import { examples } from './templateExtract.examples';
@@ -113,7 +113,15 @@ export function createTemplateExtractAction(options: { config: Config }) {
       const subdirectory = normalizeTemplatePath(input.path);
       allowList.assertAllowed(input.repoUrl, 'extract a template');
       const targetPath = input.targetPath ?? './';
-      const targetDir = resolveSafeChildPath(ctx.workspacePath, targetPath);
+      const targetSegments = inputSegments(targetPath, 'targetPath');
+      const provenanceSegments = input.provenanceFile
+        ? inputSegments(input.provenanceFile, 'provenanceFile')
+        : undefined;
+      if (provenanceSegments?.length === 0) {
+        throw new InputError(
+          `Invalid provenanceFile "${input.provenanceFile}": name a file inside targetPath, e.g. ".slipway/template.json".`,
+        );
+      }
       const limits = {
         maxFiles: input.maxFiles ?? DEFAULT_EXTRACT_LIMITS.maxFiles,
         maxFileBytes: input.maxFileBytes ?? DEFAULT_EXTRACT_LIMITS.maxFileBytes,
@@ -154,23 +162,23 @@ export function createTemplateExtractAction(options: { config: Config }) {
         fetched = await fetch(commitSha);
       }
 
+      const output = await OutputTree.open(
+        ctx.workspacePath,
+        targetSegments,
+        'targetPath',
+      );
       const { fileCount } = await renderTemplateTree({
         sourceDir: fetched.dir,
-        targetDir,
+        output,
         values: (input.values ?? {}) as JsonObject,
         copyWithoutTemplating: input.copyWithoutTemplating,
         limits,
         log: message => ctx.logger.info(message),
       });
 
-      if (input.provenanceFile) {
-        const provenancePath = resolveSafeChildPath(
-          targetDir,
-          input.provenanceFile,
-        );
-        await fs.mkdir(path.dirname(provenancePath), { recursive: true });
-        await fs.writeFile(
-          provenancePath,
+      if (provenanceSegments) {
+        await output.writeFile(
+          provenanceSegments,
           `${JSON.stringify(
             {
               templateUrl: safeUrl(input.repoUrl),
@@ -182,6 +190,7 @@ export function createTemplateExtractAction(options: { config: Config }) {
             null,
             2,
           )}\n`,
+          0o644,
         );
       }
 

@@ -105,21 +105,3 @@ export function isInside(root: string, child: string): boolean {
       !path.isAbsolute(relative))
   );
 }
-
-/**
- * Resolves a rendered output path inside the target directory, refusing
- * anything that would land outside it (a value like "../x" in a file name).
- */
-export function safeOutputPath(targetDir: string, relative: string): string {
-  const resolved = path.resolve(targetDir, relative);
-  if (
-    path.isAbsolute(relative) ||
-    !isInside(targetDir, resolved) ||
-    resolved === targetDir
-  ) {
-    throw new InputError(
-      `The rendered file name "${relative}" would be written outside the target directory. Check the values used in the template's file names.`,
-    );
-  }
-  return resolved;
-}
