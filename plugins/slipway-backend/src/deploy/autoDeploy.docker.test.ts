@@ -1,11 +1,11 @@
 import { createTestDatabases, describeWithDocker } from '@slipway/test-utils';
 import request from 'supertest';
-import { sendDelivery } from '../webhooks/__testUtils__/testBackend';
 import {
   pushPayload,
   workflowRunPayload,
 } from '../triggers/__testUtils__/githubPayloads';
 import {
+  deliver,
   service,
   triggerConfig,
   waitForDecisions,
@@ -19,16 +19,11 @@ import {
   startBackend,
   TestRepo,
   waitForDeployment,
-  WEBHOOK_SECRET,
 } from './__testUtils__/testApps';
 
 jest.setTimeout(240_000);
 
 const databases = createTestDatabases();
-
-function deliver(server: any, event: string, payload: unknown) {
-  return sendDelivery(server, event, payload, { secret: WEBHOOK_SECRET });
-}
 
 async function deploymentsOf(server: any, app: string): Promise<any[]> {
   const response = await request(server)

@@ -1,10 +1,14 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createTestDatabases } from '@slipway/test-utils';
 import { Knex } from 'knex';
-import { mapGithubDelivery } from '../oasis/githubMapping';
+import { EntityRefResolver } from '../oasis/EntityRefResolver';
+import { mapGithubDelivery, mapWorkflowRun } from '../oasis/githubMapping';
 import { OasisEventStore, prepareEvent } from '../oasis/OasisEventStore';
 import { VtidExtractor } from '../oasis/vtid';
 import { insertGithubEvents } from '../webhooks/keyedEvents';
+import { WebhookProcessor } from '../webhooks/WebhookProcessor';
 import {
   newSha,
   pushPayload,
@@ -96,6 +100,46 @@ describe('TriggerStore', () => {
           r => r.status,
         ),
       ).toEqual(['in_progress', 'success']);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'records the runs of Slipway’s own poller like a delivery’s, once, on %p',
+    async databaseId => {
+      const { knex, events } = await setup(databaseId);
+      const processor = new WebhookProcessor({
+        events,
+        entityRefs: new EntityRefResolver({
+          catalog: catalogServiceMock({ entities: [] }),
+          auth: mockServices.auth(),
+        }),
+        vtid,
+      });
+      // The REST API's run object is the webhook's workflow_run.
+      const { workflow_run: run } = workflowRunPayload({
+        slug: 'octo-org/polled',
+        sha: newSha(),
+      });
+      const poll = () =>
+        processor.ingest(
+          mapWorkflowRun(
+            run,
+            { repository: run.repository },
+            { vtid },
+            { polled: true },
+          ),
+        );
+      expect(await poll()).toHaveLength(1);
+      expect(await poll()).toEqual([]);
+      expect(await knex('deploy_triggers')).toEqual([
+        expect.objectContaining({
+          origin: 'poll',
+          delivery_id: null,
+          state: 'pending',
+          head_repo: 'octo-org/polled',
+          run_event: 'push',
+        }),
+      ]);
     },
   );
 

@@ -3,8 +3,6 @@
  * workflow is green, in whatever order the runs arrive.
  */
 import { createTestDatabases } from '@slipway/test-utils';
-import { WEBHOOK_SECRET } from '../deploy/__testUtils__/testApps';
-import { sendDelivery } from '../webhooks/__testUtils__/testBackend';
 import {
   newRunId,
   newSha,
@@ -14,6 +12,7 @@ import {
 import {
   autoDeployments,
   createApp,
+  deliver,
   startTriggerBackend,
   waitForDecisions,
 } from './__testUtils__/triggerBackend';
@@ -33,11 +32,10 @@ describe('requireGreenCi', () => {
       let decided = 0;
       /** Delivers a run and waits for the decision it causes. */
       const run = async (options: Omit<RunOptions, 'slug'>) => {
-        const response = await sendDelivery(
+        const response = await deliver(
           server,
           'workflow_run',
           workflowRunPayload({ slug, ...options }),
-          { secret: WEBHOOK_SECRET },
         );
         expect(response.status).toBe(202);
         decided += 1;
@@ -103,11 +101,10 @@ describe('requireGreenCi', () => {
       const { server } = backend;
       const slug = 'octo-org/unnamed';
       const send = (options: Omit<RunOptions, 'slug'>) =>
-        sendDelivery(
+        deliver(
           server,
           'workflow_run',
           workflowRunPayload({ slug, ...options }),
-          { secret: WEBHOOK_SECRET },
         );
       try {
         await createApp(server, 'unnamed', slug, { branch: 'main' });

@@ -7,16 +7,12 @@ import knexFactory, { Knex } from 'knex';
 import { createTestDatabases } from '@slipway/test-utils';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DeployStore } from '../deploy/DeployStore';
-import { WEBHOOK_SECRET } from '../deploy/__testUtils__/testApps';
-import {
-  deliveryId,
-  sendDelivery,
-} from '../webhooks/__testUtils__/testBackend';
 import { newSha, workflowRunPayload } from './__testUtils__/githubPayloads';
 import {
   autoDeployments,
   createApp,
   decisions,
+  deliver,
   startTriggerBackend,
   waitFor,
   waitForDecisions,
@@ -57,11 +53,10 @@ describe('auto-deploy across restarts and instances', () => {
           branch: 'main',
           requireGreenCi: false,
         });
-        const stored = await sendDelivery(
+        const stored = await deliver(
           first.server,
           'workflow_run',
           workflowRunPayload({ slug, sha }),
-          { secret: WEBHOOK_SECRET },
         );
         expect(stored.status).toBe(202);
         expect(stored.body.result).toBe('stored');
@@ -137,10 +132,7 @@ describe('auto-deploy across restarts and instances', () => {
         });
         const answers = await Promise.all(
           deliveries.map(([backend, payload]) =>
-            sendDelivery(backend.server, 'workflow_run', payload, {
-              secret: WEBHOOK_SECRET,
-              id: deliveryId(),
-            }),
+            deliver(backend.server, 'workflow_run', payload),
           ),
         );
         expect(answers.map(r => r.status)).toEqual(deliveries.map(() => 202));

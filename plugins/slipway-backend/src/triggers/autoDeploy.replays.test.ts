@@ -4,11 +4,7 @@
  */
 import { createTestDatabases } from '@slipway/test-utils';
 import request from 'supertest';
-import { WEBHOOK_SECRET } from '../deploy/__testUtils__/testApps';
-import {
-  deliveryId,
-  sendDelivery,
-} from '../webhooks/__testUtils__/testBackend';
+import { deliveryId } from '../webhooks/__testUtils__/testBackend';
 import {
   newSha,
   pushPayload,
@@ -17,6 +13,7 @@ import {
 import {
   autoDeployments,
   createApp,
+  deliver,
   service,
   startTriggerBackend,
   waitForDecisions,
@@ -34,8 +31,8 @@ describe('replays and reprocessing', () => {
       const backend = await startTriggerBackend(knex);
       const { server } = backend;
       const slug = 'octo-org/replayed';
-      const send = (event: string, payload: unknown, id = deliveryId()) =>
-        sendDelivery(server, event, payload, { secret: WEBHOOK_SECRET, id });
+      const send = (event: string, payload: unknown, id?: string) =>
+        deliver(server, event, payload, id);
       let decided = 0;
       /** The next decision, once the worker has made it. */
       const nextDecision = async () => {

@@ -5,13 +5,12 @@
  */
 import { createTestDatabases } from '@slipway/test-utils';
 import request from 'supertest';
-import { WEBHOOK_SECRET } from '../deploy/__testUtils__/testApps';
-import { sendDelivery } from '../webhooks/__testUtils__/testBackend';
 import { newSha, workflowRunPayload } from './__testUtils__/githubPayloads';
 import {
   autoDeployments,
   createApp,
   decisions,
+  deliver,
   service,
   startTriggerBackend,
   waitForDecisions,
@@ -20,10 +19,6 @@ import {
 jest.setTimeout(120_000);
 
 const databases = createTestDatabases();
-
-function deliver(server: any, event: string, payload: unknown) {
-  return sendDelivery(server, event, payload, { secret: WEBHOOK_SECRET });
-}
 
 describe('what may trigger an auto-deploy', () => {
   it.each(databases.eachSupportedId())(

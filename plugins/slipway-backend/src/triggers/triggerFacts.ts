@@ -16,8 +16,26 @@ const FINISHED: OasisStatus[] = [
   'info',
 ];
 
+/**
+ * A string column's value, or null when it does not fit its width or holds
+ * a NUL (PostgreSQL refuses those). Never cut: a cut branch or workflow name
+ * could equal another one an app names.
+ */
 function text(value: unknown, max: number): string | null {
-  return typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
+  if (typeof value !== 'string' || value === '') return null;
+  return value.length <= max && !value.includes('\u0000') ? value : null;
+}
+
+/** A run attempt that fits the integer column, else unknown. */
+function attemptOf(value: unknown): number | null {
+  const n = Number(value ?? 1);
+  return Number.isInteger(n) && n > 0 && n < 2 ** 31 ? n : null;
+}
+
+/** A run id as digits (run ids are compared as numbers), else unknown. */
+function runIdOf(value: unknown): string | null {
+  const id = typeof value === 'number' ? String(value) : value;
+  return typeof id === 'string' && /^\d{1,19}$/.test(id) ? id : null;
 }
 
 function lower(value: unknown): string | null {
@@ -51,15 +69,14 @@ export function triggerRowOf(
     created_at: new Date(),
   };
   if (event.kind === 'workflow_run') {
-    const attempt = Number(meta.runAttempt ?? 1);
     return {
       ...common,
       kind: 'workflow_run',
       branch: text(meta.headBranch, 255),
       workflow: text(meta.workflow, 255),
       workflow_path: text(meta.workflowPath, 255),
-      run_id: meta.runId === undefined ? null : text(String(meta.runId), 32),
-      run_attempt: Number.isSafeInteger(attempt) ? attempt : null,
+      run_id: runIdOf(meta.runId),
+      run_attempt: attemptOf(meta.runAttempt),
       run_event: text(meta.event, 64),
       head_repo: lower(meta.headRepository),
       state: FINISHED.includes(event.status) ? 'pending' : 'fact',
@@ -70,8 +87,8 @@ export function triggerRowOf(
     if (!ref.startsWith('refs/heads/') || meta.deleted === true) {
       return undefined;
     }
-    const branch = ref.slice('refs/heads/'.length);
-    if (branch.length > 255) return undefined;
+    const branch = text(ref.slice('refs/heads/'.length), 255);
+    if (branch === null) return undefined;
     return { ...common, kind: 'push', branch, state: 'pending' };
   }
   return undefined;

@@ -10,7 +10,12 @@ import { Knex } from 'knex';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { startBackend, testConfig } from '../../deploy/__testUtils__/testApps';
+import {
+  startBackend,
+  testConfig,
+  WEBHOOK_SECRET,
+} from '../../deploy/__testUtils__/testApps';
+import { sendDelivery } from '../../webhooks/__testUtils__/testBackend';
 
 type Server = Parameters<typeof request>[0];
 
@@ -34,6 +39,16 @@ export function startTriggerBackend(
   autoDeploy: Record<string, unknown> = {},
 ) {
   return startBackend(knex, triggerConfig(autoDeploy));
+}
+
+/** A delivery signed with the test backends' secret, as GitHub sends it. */
+export function deliver(
+  server: Server,
+  event: string,
+  payload: unknown,
+  id?: string,
+) {
+  return sendDelivery(server, event, payload, { secret: WEBHOOK_SECRET, id });
 }
 
 /** Creates an app deploying from `<tmp>/missing/<slug>` with `autoDeploy`. */
