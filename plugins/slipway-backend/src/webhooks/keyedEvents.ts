@@ -41,8 +41,9 @@ function keyOf(e: KeyedEvent): string | undefined {
 /**
  * Inserts GitHub events, from signed deliveries or Slipway's own poller,
  * like {@link insertKeyedEvents}, and records the auto-deploy triggers of
- * those stored in the same transaction: a trigger exists exactly when its
- * event does, and survives a crash right after the commit.
+ * those stored in the same transaction: a trigger is recorded only with an
+ * event that was stored, never without it, and survives a crash right after
+ * the commit.
  */
 export async function insertGithubEvents(
   trx: Knex.Transaction,
