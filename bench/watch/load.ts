@@ -23,16 +23,21 @@ const pool = examples
   .flatMap(e => e.examples.map(payload => ({ name: e.name, payload })));
 
 let runId = 1;
-/** A real example payload; workflow runs get fresh ids so none is deduplicated. */
+/**
+ * A real example payload; workflow runs get fresh ids and pushes fresh head
+ * shas, so none is deduplicated.
+ */
 function nextDelivery(i: number) {
   const { name, payload } = pool[i % pool.length];
-  const body =
-    name === 'workflow_run'
-      ? {
-          ...payload,
-          workflow_run: { ...payload.workflow_run, id: 10_000_000 + runId++ },
-        }
-      : payload;
+  let body = payload;
+  if (name === 'workflow_run') {
+    body = {
+      ...payload,
+      workflow_run: { ...payload.workflow_run, id: 10_000_000 + runId++ },
+    };
+  } else if (name === 'push') {
+    body = { ...payload, after: (runId++).toString(16).padStart(40, '0') };
+  }
   const text = JSON.stringify(body);
   return {
     id: randomUUID(),

@@ -34,6 +34,26 @@ export interface Config {
       pattern?: string;
     };
 
+    /**
+     * Auto-deploy of apps with `autoDeploy`. It acts only on triggers that
+     * signed GitHub deliveries (or Slipway's own poller) recorded with their
+     * events, never on events published through `POST /events`.
+     */
+    autoDeploy?: {
+      /**
+       * Whether this instance acts on auto-deploy triggers. With false it
+       * still records them (with each delivery) and another instance, or this
+       * one once it is true again, acts on them. Default true.
+       */
+      enabled?: boolean;
+      /**
+       * Safety poll for triggers recorded by other instances or left pending
+       * by one that stopped, in ms. Deliveries this instance stores wake it at
+       * once. Default 5000.
+       */
+      pollIntervalMs?: number;
+    };
+
     /** The OASIS events table and its stream. */
     events?: {
       /** Events and deliveries older than this are deleted hourly. Default 90. */

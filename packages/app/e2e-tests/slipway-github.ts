@@ -4,7 +4,7 @@
  * token for the authenticated Slipway API.
  */
 import { APIRequestContext, expect } from '@playwright/test';
-import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json';
 
 export const backend =
@@ -41,6 +41,19 @@ export function forRepository(payload: Payload, slug: string): Payload {
 
 /** A 4-digit number, so VTIDs and run numbers differ between runs. */
 export const unique = () => randomInt(1000, 9999);
+
+/**
+ * An example push of a fresh commit: the same ref, before and after again
+ * would be the same push, which Slipway stores once.
+ */
+export function pushOf(slug: string, ref: string, message: string): Payload {
+  const push = forRepository(examplePayload('push'), slug);
+  push.ref = ref;
+  push.after = randomBytes(20).toString('hex');
+  push.head_commit = { ...push.head_commit, id: push.after, message };
+  push.commits = [push.head_commit];
+  return push;
+}
 
 /** Sends a delivery signed with the configured secret, as GitHub does. */
 export async function deliver(

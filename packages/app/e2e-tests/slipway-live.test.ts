@@ -8,6 +8,7 @@ import {
   deliver,
   examplePayload,
   forRepository,
+  pushOf,
   unique,
 } from './slipway-github';
 
@@ -130,13 +131,7 @@ test('the live feed tab shows new deliveries on top within 2 s and filters by VT
   const events = page.getByTestId('oasis-event');
   await expect(events.first()).toContainText(vtid, { timeout: LIVE_MS });
 
-  const push = forRepository(examplePayload('push'), SLUG);
-  push.ref = 'refs/heads/main';
-  push.head_commit = {
-    ...push.head_commit,
-    message: `${vtid} merge order export`,
-  };
-  push.commits = [push.head_commit];
+  const push = pushOf(SLUG, 'refs/heads/main', `${vtid} merge order export`);
   await deliver(request, 'push', push);
   await expect(events.first()).toContainText('push', { timeout: LIVE_MS });
   await expect(events.first()).toContainText(vtid);
@@ -212,13 +207,8 @@ test('the Slipway console resumes after a dropped connection with no gap and no 
 
   // Stored while the browser cannot reach the stream.
   const vtid = `DEV-CICDL-${unique()}`;
-  const missed = forRepository(examplePayload('push'), SLUG);
-  missed.ref = `refs/heads/feature/${vtid.toLowerCase()}`;
-  missed.head_commit = {
-    ...missed.head_commit,
-    message: `${vtid} while offline`,
-  };
-  missed.commits = [missed.head_commit];
+  const branch = `refs/heads/feature/${vtid.toLowerCase()}`;
+  const missed = pushOf(SLUG, branch, `${vtid} while offline`);
   await deliver(request, 'push', missed);
   await expect(events.filter({ hasText: vtid })).toHaveCount(0);
 
@@ -233,10 +223,7 @@ test('the Slipway console resumes after a dropped connection with no gap and no 
   });
 
   // And live events keep coming after the resume.
-  const after = forRepository(examplePayload('push'), SLUG);
-  after.ref = `refs/heads/feature/${vtid.toLowerCase()}`;
-  after.head_commit = { ...after.head_commit, message: `${vtid} after resume` };
-  after.commits = [after.head_commit];
+  const after = pushOf(SLUG, branch, `${vtid} after resume`);
   await deliver(request, 'push', after);
   await expect(events.filter({ hasText: vtid })).toHaveCount(2, {
     timeout: LIVE_MS,

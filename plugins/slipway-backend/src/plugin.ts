@@ -7,7 +7,6 @@ import { applyDatabaseMigrations } from './database/migrations';
 import { createDockerClient, resolveDockerEndpoint } from './deploy/docker';
 import { createDeployEngine } from './deploy/createDeployEngine';
 import { createDeployRouter } from './deploy/router';
-import { startAutoDeploy } from './deploy/autoDeploy';
 import { deployPermissions } from './deploy/permissions';
 import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
@@ -20,6 +19,7 @@ import { createWatch } from './watch';
 import { createDeploymentLookup } from './cicd/deploymentLookup';
 import { DeployStore } from './deploy/DeployStore';
 import { toPublicDeployment } from './deploy/store/toPublic';
+import { createAutoDeploy } from './triggers/createAutoDeploy';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -123,14 +123,22 @@ export const slipwayPlugin = createBackendPlugin({
           }),
         );
         permissionsRegistry.addPermissions(deployPermissions);
-        const stopAutoDeploy = startAutoDeploy({
+        // Acts on the triggers that signed deliveries (and the poller)
+        // recorded with their events; never on events published by others.
+        const autoDeploy = createAutoDeploy({
+          config,
+          knex,
           engine: deploy.engine,
-          listeners: oasisEvents,
+          events: oasisEvents,
+          entityRefForApp: app => watch.entityRefs.forApp(app),
           logger: logger.child({ area: 'auto-deploy' }),
         });
-        lifecycle.addStartupHook(() => deploy.worker.start());
+        lifecycle.addStartupHook(async () => {
+          await deploy.worker.start();
+          autoDeploy.start();
+        });
         lifecycle.addShutdownHook(async () => {
-          stopAutoDeploy();
+          await autoDeploy.stop();
           await deploy.worker.stop();
         });
 

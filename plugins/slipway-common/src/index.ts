@@ -5,4 +5,5 @@
  */
 export * from './types';
 export * from './permissions';
+export * from './links';
 export * from './client';

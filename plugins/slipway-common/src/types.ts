@@ -117,6 +117,31 @@ export interface HealthCheckSpec {
 }
 
 /**
+ * When an app deploys by itself: signed GitHub deliveries (or Slipway's own
+ * poller) of its own repository, never events published through
+ * `POST /events`.
+ *
+ * - A successful `workflow_run` whose `event` is `push` or
+ *   `workflow_dispatch`, on `branch`, from the app's repository (not a fork)
+ *   deploys its head sha.
+ * - `requireGreenCi` (default true): the commit deploys only once its CI is
+ *   green. With `requiredWorkflows`, each named workflow (by name or by
+ *   path, e.g. `.github/workflows/ci.yml`) must have a successful (or
+ *   skipped) latest run for that commit; without it, every workflow run seen
+ *   for the commit must have succeeded and none may still run.
+ * - `requireGreenCi: false`: a push to `branch` deploys at once.
+ *
+ * Each commit is deployed by auto-deploy at most once per app.
+ *
+ * @public
+ */
+export interface AutoDeploySpec {
+  branch: string;
+  requireGreenCi?: boolean;
+  requiredWorkflows?: string[];
+}
+
+/**
  * An app known to the deploy engine.
  *
  * @public
@@ -134,7 +159,7 @@ export interface SlipwayApp {
   resources?: { memoryMb?: number; cpus?: number };
   healthCheck?: HealthCheckSpec;
   entityRef?: string;
-  autoDeploy?: { branch: string; requireGreenCi?: boolean };
+  autoDeploy?: AutoDeploySpec;
   createdAt: string;
   updatedAt: string;
   currentDeployment?: Deployment;

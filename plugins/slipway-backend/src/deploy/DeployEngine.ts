@@ -46,10 +46,17 @@ export class DeployEngine {
     return this.store.apps.update(name, patch);
   }
 
-  /** Queues a deployment of the app's configuration at `ref`. */
+  /**
+   * Queues a deployment of the app's configuration at `ref`. With a
+   * `dedupKey` already taken by a deployment of the app, nothing is queued
+   * and the database's unique-key error is thrown (see
+   * `DeploymentStore.findByDedupKey`).
+   */
   async deploy(
     name: string,
-    options: { ref?: string; trigger: string } = { trigger: 'manual' },
+    options: { ref?: string; trigger: string; dedupKey?: string } = {
+      trigger: 'manual',
+    },
   ): Promise<DeploymentRecord> {
     if (options.ref !== undefined) validateGitRef(options.ref);
     const app = await this.store.apps.require(name);
@@ -59,6 +66,7 @@ export class DeployEngine {
       {
         ref: options.ref,
         trigger: options.trigger,
+        dedupKey: options.dedupKey,
       },
     );
     await this.announceQueued(app, deployment, superseded);

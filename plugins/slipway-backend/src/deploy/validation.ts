@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { validateGitRef } from '@slipway/plugin-slipway-node';
+import type { AutoDeploySpec } from '@slipway/plugin-slipway-common';
 import { AppInput } from './store/records';
 import { validateAppName, validateRepoPath } from './names';
 
@@ -198,28 +199,63 @@ export function parseAppInput(
     out.entityRef = optionalString(body.entityRef, 'entityRef');
   }
   if ('autoDeploy' in body) {
-    const a = body.autoDeploy;
-    if (a === null || a === undefined) {
-      out.autoDeploy = undefined;
-    } else {
-      if (!isObject(a) || typeof a.branch !== 'string') {
-        throw new InputError(
-          'autoDeploy must be { branch, requireGreenCi? } (e.g. { "branch": "main" }).',
-        );
-      }
-      if (
-        a.requireGreenCi !== undefined &&
-        typeof a.requireGreenCi !== 'boolean'
-      ) {
-        throw new InputError(
-          'autoDeploy.requireGreenCi must be true or false.',
-        );
-      }
-      out.autoDeploy = {
-        branch: validateGitRef(a.branch, 'autoDeploy.branch'),
-        requireGreenCi: a.requireGreenCi ?? true,
-      };
-    }
+    out.autoDeploy = parseAutoDeploy(body.autoDeploy);
   }
   return out;
+}
+
+/** Most workflows an app can require. */
+const MAX_REQUIRED_WORKFLOWS = 20;
+
+/**
+ * `autoDeploy`: `{ branch, requireGreenCi?, requiredWorkflows? }`, or null to
+ * turn it off. requiredWorkflows only makes sense when green CI is required.
+ */
+function parseAutoDeploy(a: unknown): AutoDeploySpec | undefined {
+  if (a === null || a === undefined) return undefined;
+  if (!isObject(a) || typeof a.branch !== 'string') {
+    throw new InputError(
+      'autoDeploy must be { branch, requireGreenCi?, requiredWorkflows? } (e.g. { "branch": "main" }).',
+    );
+  }
+  const unknown = Object.keys(a).filter(
+    k => !['branch', 'requireGreenCi', 'requiredWorkflows'].includes(k),
+  );
+  if (unknown.length) {
+    throw new InputError(
+      `Unknown autoDeploy field(s) ${unknown.join(
+        ', ',
+      )}; allowed: branch, requireGreenCi, requiredWorkflows.`,
+    );
+  }
+  if (a.requireGreenCi !== undefined && typeof a.requireGreenCi !== 'boolean') {
+    throw new InputError('autoDeploy.requireGreenCi must be true or false.');
+  }
+  const spec: AutoDeploySpec = {
+    branch: validateGitRef(a.branch, 'autoDeploy.branch'),
+    requireGreenCi: a.requireGreenCi ?? true,
+  };
+  if (a.requiredWorkflows !== undefined && a.requiredWorkflows !== null) {
+    if (!spec.requireGreenCi) {
+      throw new InputError(
+        'autoDeploy.requiredWorkflows needs requireGreenCi: true (a push deploys at once without it).',
+      );
+    }
+    spec.requiredWorkflows = requiredWorkflows(a.requiredWorkflows);
+  }
+  return spec;
+}
+
+function requiredWorkflows(value: unknown): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > MAX_REQUIRED_WORKFLOWS ||
+    value.some(w => typeof w !== 'string' || w.trim() === '' || w.length > 255)
+  ) {
+    throw new InputError(
+      `autoDeploy.requiredWorkflows must be a list of 1 to ${MAX_REQUIRED_WORKFLOWS} workflow names or paths (e.g. ["CI", ".github/workflows/e2e.yml"]), each at most 255 characters.`,
+    );
+  }
+  return [...new Set(value as string[])];
 }

@@ -11,7 +11,7 @@ import { parseEventId, parseLimit } from './cursor';
 import { parseEventFilter } from './filters';
 import { OasisEventStore, OasisStatsGroupBy } from './OasisEventStore';
 import { OasisEventStream } from './OasisEventStream';
-import { validateEventInput } from './validateEventInput';
+import { validatePublishedEvent } from './validateEventInput';
 import { VtidExtractor } from './vtid';
 
 const GROUP_BY: OasisStatsGroupBy[] = ['source', 'kind', 'status', 'vtid'];
@@ -85,7 +85,7 @@ export function createEventsRouter(
         'Publishing OASIS events needs the slipway.event.create permission; ask an administrator to grant it',
       );
     }
-    const input = validateEventInput(req.body);
+    const input = validatePublishedEvent(req.body);
     if (input.vtid === undefined && input.layer === undefined) {
       Object.assign(input, vtid.extract([input.title]));
     }

@@ -1,4 +1,5 @@
-import type {
+import {
+  httpUrl,
   OasisEventInput,
   OasisStatus,
 } from '@slipway/plugin-slipway-common';
@@ -83,6 +84,14 @@ function str(value: unknown): string | null {
 }
 
 /**
+ * A link from a payload, kept only when it is an http(s) URL: a hostile
+ * payload's `html_url: "javascript:..."` is dropped, not stored.
+ */
+function link(value: unknown): string | null {
+  return typeof value === 'string' && httpUrl(value) ? value : null;
+}
+
+/**
  * Turns one GitHub delivery into OASIS events. Pure: the caller adds the
  * entityRef (a catalog lookup) and persists. Unmapped event types and
  * payloads without the expected object are `ignored`.
@@ -134,7 +143,7 @@ export function mapGithubDelivery(
         status: githubRunStatus(job.status, job.conclusion),
         title: title('JOB', payload.action),
         ref: str(job.head_branch),
-        link: str(job.html_url),
+        link: link(job.html_url),
         ...context.vtid.extract([job.head_branch]),
         meta: {
           ...common,
@@ -160,7 +169,7 @@ export function mapGithubDelivery(
         status: githubRunStatus(check.status, check.conclusion),
         title: title('CHECK', payload.action),
         ref: branch,
-        link: str(check.html_url),
+        link: link(check.html_url),
         ...context.vtid.extract([branch, check.output?.title]),
         meta: {
           ...common,
@@ -185,8 +194,8 @@ export function mapGithubDelivery(
         title: title('CHECK-SUITE', payload.action),
         ref: branch,
         link:
-          repo && suite.head_sha
-            ? `https://github.com/${repo}/commit/${suite.head_sha}`
+          repo && typeof suite.head_sha === 'string'
+            ? link(`https://github.com/${repo}/commit/${suite.head_sha}`)
             : null,
         ...context.vtid.extract([branch, suite.head_commit?.message]),
         meta: {
@@ -216,7 +225,7 @@ export function mapGithubDelivery(
           payload.action === 'closed' && merged ? 'merged' : payload.action,
         ),
         ref: str(pr.head?.ref),
-        link: str(pr.html_url),
+        link: link(pr.html_url),
         ...context.vtid.extract([pr.title, pr.head?.ref]),
         meta: {
           ...common,
@@ -239,31 +248,39 @@ export function mapGithubDelivery(
         ? payload.commits
         : [];
       const branch = branchOf(payload.ref);
-      return one({
-        module: 'PUSH',
-        status: 'info',
-        title: title('PUSH', pushAction(payload)),
-        ref: branch,
-        link: str(payload.compare),
-        ...context.vtid.extract([
-          branch,
-          ...commits.map(c => str(c?.message)),
-          str(payload.head_commit?.message),
-        ]),
-        meta: {
-          ...common,
-          action: null,
-          pusher: str(payload.pusher?.name),
-          commits: commits.length,
-          headSha: str(payload.after),
-          before: str(payload.before),
-          forced: Boolean(payload.forced),
-          created: Boolean(payload.created),
-          deleted: Boolean(payload.deleted),
-          headCommitMessage:
-            str(payload.head_commit?.message)?.split('\n')[0] ?? null,
+      return one(
+        {
+          module: 'PUSH',
+          status: 'info',
+          title: title('PUSH', pushAction(payload)),
+          ref: branch,
+          link: link(payload.compare),
+          ...context.vtid.extract([
+            branch,
+            ...commits.map(c => str(c?.message)),
+            str(payload.head_commit?.message),
+          ]),
+          meta: {
+            ...common,
+            action: null,
+            fullRef: payload.ref,
+            pusher: str(payload.pusher?.name),
+            commits: commits.length,
+            headSha: str(payload.after),
+            before: str(payload.before),
+            forced: Boolean(payload.forced),
+            created: Boolean(payload.created),
+            deleted: Boolean(payload.deleted),
+            headCommitMessage:
+              str(payload.head_commit?.message)?.split('\n')[0] ?? null,
+          },
         },
-      });
+        // A replayed push (same body, new delivery id) is the same fact.
+        // The ref goes last: keys are cut at 400 characters.
+        `push:${(repo ?? '').toLowerCase()}:${str(payload.before)}:${str(
+          payload.after,
+        )}:${payload.ref}`,
+      );
     }
     default:
       return ignored;
@@ -306,7 +323,7 @@ export function mapWorkflowRun(
     status,
     title: title('WORKFLOW', action),
     ref: str(run.head_branch),
-    link: str(run.html_url),
+    link: link(run.html_url),
     repo,
     ...context.vtid.extract([
       run.head_branch,
@@ -318,6 +335,7 @@ export function mapWorkflowRun(
       action,
       workflow: str(payload?.workflow?.name) ?? str(run.name),
       workflowId: run.workflow_id ?? null,
+      workflowPath: str(run.path),
       runId: run.id,
       runNumber: run.run_number ?? null,
       runAttempt: run.run_attempt ?? 1,
@@ -326,6 +344,7 @@ export function mapWorkflowRun(
       conclusion: run.conclusion ?? null,
       headSha: str(run.head_sha),
       headBranch: str(run.head_branch),
+      ...headRepositoryOf(run, repo),
       defaultBranch:
         str(payload?.repository?.default_branch) ??
         str(run.repository?.default_branch),
@@ -345,5 +364,25 @@ export function mapWorkflowRun(
         }:${status}`,
       },
     ],
+  };
+}
+
+/**
+ * Where a run's code came from: its head repository, and whether that is
+ * another repository than the one the run belongs to (a fork's pull
+ * request). Unknown head repository: `fromFork` null. Auto-deploy never
+ * deploys a run whose head repository is not the app's own.
+ */
+function headRepositoryOf(
+  run: Json,
+  repo: string | null,
+): { headRepository: string | null; fromFork: boolean | null } {
+  const head = str(run.head_repository?.full_name);
+  return {
+    headRepository: head,
+    fromFork:
+      head === null || repo === null
+        ? null
+        : head.toLowerCase() !== repo.toLowerCase(),
   };
 }

@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import {
+  httpUrl,
   OASIS_STATUSES,
   OasisEventInput,
   OasisStatus,
@@ -71,6 +72,15 @@ export function validateEventInput(input: unknown): OasisEventInput {
       );
     }
   }
+  if (
+    value.link !== undefined &&
+    value.link !== null &&
+    httpUrl(value.link) === undefined
+  ) {
+    throw new InputError(
+      'OASIS event field link must be an absolute http:// or https:// URL (or null)',
+    );
+  }
   if (!OASIS_STATUSES.includes(value.status as OasisStatus)) {
     throw new InputError(
       `OASIS event field status must be one of ${OASIS_STATUSES.join(', ')}`,
@@ -89,4 +99,29 @@ export function validateEventInput(input: unknown): OasisEventInput {
     ...(value as unknown as OasisEventInput),
     meta: meta as Record<string, unknown>,
   };
+}
+
+/**
+ * Sources only Slipway itself writes: GitHub deliveries (`github.*`, from
+ * signed webhooks and its own poller) and the deploy engine (`slipway.*`).
+ * Auto-deploy and CI/CD status trust them; nobody may publish them.
+ */
+const RESERVED_SOURCE = /^\s*(github|slipway)(\.|\s*$)/i;
+
+/**
+ * Checks an event published by another system through `POST /events`: the
+ * rules of {@link validateEventInput}, and a source of its own (not
+ * `github.*` or `slipway.*`).
+ */
+export function validatePublishedEvent(input: unknown): OasisEventInput {
+  const event = validateEventInput(input);
+  if (RESERVED_SOURCE.test(event.source)) {
+    throw new InputError(
+      `OASIS event source '${event.source.slice(
+        0,
+        64,
+      )}' is refused: the sources github.* and slipway.* are reserved for Slipway itself (signed GitHub deliveries and the deploy engine); publish under your own source name, e.g. 'acme.deploy-watcher'`,
+    );
+  }
+  return event;
 }

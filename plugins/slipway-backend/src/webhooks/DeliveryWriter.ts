@@ -3,7 +3,7 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
 import { OasisEventStore } from '../oasis/OasisEventStore';
-import { caseOf, insertKeyedEvents, KeyedEvent } from './keyedEvents';
+import { caseOf, insertGithubEvents, KeyedEvent } from './keyedEvents';
 
 /** What a delivery came to. */
 export type DeliveryResult = 'stored' | 'ignored' | 'failed';
@@ -191,8 +191,10 @@ export class DeliveryWriter {
 /**
  * Writes a batch of deliveries in the caller's transaction: the delivery
  * rows (a delivery id already stored, or earlier in the batch, is a
- * duplicate and writes nothing), the events of the new ones, their event
- * ids, and the hook sources. Returns one outcome per record, in order.
+ * duplicate and writes nothing), the events of the new ones with their
+ * auto-deploy triggers (the outbox a trigger worker acts on, so a trigger
+ * is never lost between this commit and the action), their event ids, and
+ * the hook sources. Returns one outcome per record, in order.
  */
 export async function writeDeliveries(
   trx: Knex.Transaction,
@@ -225,7 +227,7 @@ export async function writeDeliveries(
   records.forEach((r, i) => {
     if (isNew(r, i)) keyed.push(...r.events);
   });
-  const stored = await insertKeyedEvents(trx, store, keyed);
+  const stored = await insertGithubEvents(trx, store, keyed);
 
   let offset = 0;
   const eventIds: Array<[string, string]> = [];

@@ -12,7 +12,7 @@ import {
 import { rowToEvent, toDate } from '../oasis/rows';
 import { VtidExtractor } from '../oasis/vtid';
 import { DeliveryResult, DeliveryWriter } from './DeliveryWriter';
-import { insertKeyedEvents, KeyedEvent } from './keyedEvents';
+import { insertGithubEvents, KeyedEvent } from './keyedEvents';
 
 export type { DeliveryResult } from './DeliveryWriter';
 
@@ -216,8 +216,9 @@ export class WebhookProcessor {
   }
 
   /**
-   * Stores events that did not come from a webhook delivery (the polling
-   * fallback), deduplicated against the webhook's by their keys.
+   * Stores events that did not come from a webhook delivery (Slipway's own
+   * polling fallback), deduplicated against the webhook's by their keys;
+   * like a delivery's, they record their auto-deploy triggers.
    */
   async ingest(mapped: MappedDelivery): Promise<OasisEvent[]> {
     if (mapped.events.length === 0) {
@@ -231,12 +232,15 @@ export class WebhookProcessor {
     return events;
   }
 
-  /** The stored ones of `events`, leaving out those deduplicated. */
+  /**
+   * The stored ones of `events`, leaving out those deduplicated; their
+   * auto-deploy triggers are recorded in the same transaction.
+   */
   async #insertKeyed(
     trx: Knex.Transaction,
     events: KeyedEvent[],
   ): Promise<OasisEvent[]> {
-    const stored = await insertKeyedEvents(trx, this.#events, events);
+    const stored = await insertGithubEvents(trx, this.#events, events);
     return stored.filter((e): e is OasisEvent => e !== undefined);
   }
 

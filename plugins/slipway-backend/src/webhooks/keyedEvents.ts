@@ -1,6 +1,7 @@
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
 import { OasisEventStore, PreparedEvent } from '../oasis/OasisEventStore';
+import { recordTriggers } from '../triggers/triggerFacts';
 
 /** Longest dedup key stored (the column's width). */
 const MAX_KEY_LENGTH = 400;
@@ -32,6 +33,33 @@ export function caseOf(
   );
 }
 
+/** The key as stored (cut to the column's width). */
+function keyOf(e: KeyedEvent): string | undefined {
+  return e.dedupKey?.slice(0, MAX_KEY_LENGTH);
+}
+
+/**
+ * Inserts GitHub events, from signed deliveries or Slipway's own poller,
+ * like {@link insertKeyedEvents}, and records the auto-deploy triggers of
+ * those stored in the same transaction: a trigger is recorded only with an
+ * event that was stored, never without it, and survives a crash right after
+ * the commit.
+ */
+export async function insertGithubEvents(
+  trx: Knex.Transaction,
+  store: OasisEventStore,
+  events: KeyedEvent[],
+): Promise<Array<OasisEvent | undefined>> {
+  const stored = await insertKeyedEvents(trx, store, events);
+  await recordTriggers(
+    trx,
+    stored.flatMap((event, i) =>
+      event ? [{ event, dedupKey: keyOf(events[i]) }] : [],
+    ),
+  );
+  return stored;
+}
+
 /**
  * Inserts events inside a caller's transaction; an event whose dedup key is
  * already taken (by an earlier delivery, the polling fallback or an earlier
@@ -47,7 +75,6 @@ export async function insertKeyedEvents(
   store: OasisEventStore,
   events: KeyedEvent[],
 ): Promise<Array<OasisEvent | undefined>> {
-  const keyOf = (e: KeyedEvent) => e.dedupKey?.slice(0, MAX_KEY_LENGTH);
   // The first event with a key in this call owns it.
   const owner = new Map<string, number>();
   events.forEach((e, i) => {

@@ -61,6 +61,7 @@ export class DeploymentStore {
         commit_sha: request.commitSha ?? null,
         image_tag: request.imageTag ?? null,
         rollback_of: request.rollbackOf ?? null,
+        dedup_key: request.dedupKey ?? null,
         config: JSON.stringify(request.config ?? snapshotOf(app)),
         created_at: at,
         updated_at: at,
@@ -89,6 +90,22 @@ export class DeploymentStore {
         })),
       };
     });
+  }
+
+  /**
+   * The deployment of the app queued with this dedup key (see
+   * `DeploymentRequest.dedupKey`), if any. A queue that broke the key's
+   * unique index left nothing behind; this tells the caller which
+   * deployment holds the key.
+   */
+  async findByDedupKey(
+    appName: string,
+    dedupKey: string,
+  ): Promise<DeploymentRecord | undefined> {
+    const row = await this.knex('deployments')
+      .where({ app: appName, dedup_key: dedupKey })
+      .first();
+    return row ? toDeploymentRecord(row) : undefined;
   }
 
   /** The deployment, or `undefined` for an unknown or malformed id. */

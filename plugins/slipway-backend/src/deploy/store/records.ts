@@ -1,4 +1,5 @@
 import type {
+  AutoDeploySpec,
   Deployment,
   DeploymentStatus,
   HealthCheckSpec,
@@ -51,7 +52,7 @@ export interface AppRecord extends DeploymentConfigSnapshot {
   name: string;
   ref?: string;
   entityRef?: string;
-  autoDeploy?: { branch: string; requireGreenCi?: boolean };
+  autoDeploy?: AutoDeploySpec;
   currentDeploymentId?: string;
   createdAt: string;
   updatedAt: string;
@@ -81,6 +82,11 @@ export interface DeploymentRequest {
   commitSha?: string;
   rollbackOf?: string;
   config?: DeploymentConfigSnapshot;
+  /**
+   * At most one deployment of an app carries a given key (a unique index):
+   * auto-deploy queues each commit once, whatever replays it.
+   */
+  dedupKey?: string;
 }
 
 /** Fields the pipeline records on a deployment as it learns them. */

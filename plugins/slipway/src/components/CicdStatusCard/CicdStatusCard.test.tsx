@@ -97,9 +97,10 @@ describe('EntityCicdStatusCard (new frontend system)', () => {
     const deployment = screen.getByTestId('current-deployment');
     expect(deployment).toHaveTextContent('running');
     expect(deployment).toHaveTextContent('fedcba9');
+    // As a browser resolves it.
     expect(within(deployment).getByRole('link')).toHaveAttribute(
       'href',
-      'http://127.0.0.1:32768',
+      'http://127.0.0.1:32768/',
     );
     expect(
       screen.queryByText('GitHub webhook not connected'),

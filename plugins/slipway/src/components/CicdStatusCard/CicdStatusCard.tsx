@@ -1,7 +1,6 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
-  Link,
   MissingAnnotationEmptyState,
   Progress,
   ResponseErrorPanel,
@@ -37,6 +36,7 @@ import {
   OasisStatusLabel,
   runStatus,
 } from '../common/StatusLabel';
+import { HttpLink } from '../common/HttpLink';
 
 /** Coalesces bursts of events (a push starts several workflows) into one reload. */
 
@@ -62,9 +62,9 @@ function WebhookWarning({ repo }: { repo: string | null }) {
           , so this card falls back to polling GitHub and may lag. To fix it,
           add a webhook in the repository settings (
           {repo ? (
-            <Link to={`https://github.com/${repo}/settings/hooks`}>
+            <HttpLink url={`https://github.com/${repo}/settings/hooks`}>
               Settings → Webhooks
-            </Link>
+            </HttpLink>
           ) : (
             'Settings → Webhooks'
           )}
@@ -106,7 +106,7 @@ function WorkflowTable({
         {workflows.map(run => (
           <TableRow key={`${run.name}-${run.runId}`} data-testid="workflow-run">
             <TableCell>
-              {run.url ? <Link to={run.url}>{run.name}</Link> : run.name}
+              <HttpLink url={run.url}>{run.name}</HttpLink>
               {run.runNumber !== undefined ? ` #${run.runNumber}` : ''}
             </TableCell>
             <TableCell>
@@ -142,7 +142,7 @@ function DeploymentSummary({
       <Typography variant="subtitle2">Current deployment</Typography>
       <Box display="flex" flexWrap="wrap" style={{ gap: 16 }}>
         <DeploymentStatusLabel status={deployment.status} />
-        {deployment.url && <Link to={deployment.url}>{deployment.url}</Link>}
+        {deployment.url && <HttpLink url={deployment.url} />}
         {deployment.commitSha && (
           <Typography variant="body2">
             commit <code>{shortSha(deployment.commitSha)}</code>
@@ -207,7 +207,9 @@ function CicdStatusView({ entityRef }: { entityRef: string }) {
       >
         <Box display="flex" alignItems="center" style={{ gap: 16 }}>
           {status.repo && (
-            <Link to={`https://github.com/${status.repo}`}>{status.repo}</Link>
+            <HttpLink url={`https://github.com/${status.repo}`}>
+              {status.repo}
+            </HttpLink>
           )}
           {branches.length > 0 && (
             <TextField

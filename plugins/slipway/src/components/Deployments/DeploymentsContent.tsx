@@ -2,7 +2,6 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   EmptyState,
   InfoCard,
-  Link,
   MissingAnnotationEmptyState,
   Progress,
   ResponseErrorPanel,
@@ -34,6 +33,7 @@ import { formatDuration, formatRelative, shortSha } from '../../lib/format';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
 import { useLiveReload } from '../../live/useLiveReload';
 import { DeploymentStatusLabel } from '../common/StatusLabel';
+import { HttpLink } from '../common/HttpLink';
 import { DeploymentLogs, isActive } from './DeploymentLogs';
 
 function DeploymentsView(props: { appName: string; entityRef: string }) {
@@ -137,7 +137,7 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
         >
           {app?.url && (
             <Box mb={2}>
-              Serving at <Link to={app.url}>{app.url}</Link>
+              Serving at <HttpLink url={app.url} />
             </Box>
           )}
           {deployments.length === 0 ? (
@@ -201,7 +201,7 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
                     </TableCell>
                     <TableCell>
                       {d.url && d.status === 'running' ? (
-                        <Link to={d.url}>{d.url}</Link>
+                        <HttpLink url={d.url} />
                       ) : null}
                     </TableCell>
                     <TableCell align="right">

@@ -1,10 +1,11 @@
-import { Box, Link, Typography } from '@material-ui/core';
+import { Box, Typography } from '@material-ui/core';
 import { makeStyles } from '@material-ui/core/styles';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { CSSProperties, memo, useEffect, useRef } from 'react';
 import { areEqual, FixedSizeList, ListChildComponentProps } from 'react-window';
 import { formatRelative } from '../../lib/format';
 import { OasisStatusLabel } from '../common/StatusLabel';
+import { HttpLink } from '../common/HttpLink';
 
 /** Height of one event row in pixels; the list is virtualized on it. */
 export const EVENT_ROW_HEIGHT = 64;
@@ -76,15 +77,11 @@ export const EventRow = memo(function EventRowView(props: {
       </div>
       <div className={classes.main}>
         <Typography variant="body2" className={classes.title}>
-          {event.link ? (
-            // Event links always point outside Backstage (GitHub, the app);
-            // a plain anchor keeps a row cheap to render at 10,000 events.
-            <Link href={event.link} target="_blank" rel="noopener noreferrer">
-              {event.title}
-            </Link>
-          ) : (
-            event.title
-          )}
+          {/* Event links always point outside Backstage (GitHub, the app);
+              a plain anchor keeps a row cheap to render at 10,000 events. */}
+          <HttpLink url={event.link} plain>
+            {event.title}
+          </HttpLink>
         </Typography>
         <Typography variant="caption" component="div" className={classes.facts}>
           {factsOf(event)}

@@ -32,6 +32,7 @@ const KNOWN_KINDS = [
   'pull_request',
   'push',
   'deployment',
+  'auto_deploy',
 ];
 
 /**
