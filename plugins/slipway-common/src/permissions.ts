@@ -1,6 +1,16 @@
 import { createPermission } from '@backstage/plugin-permission-common';
 
 /**
+ * The resource type of a Slipway app: app and deployment permissions are
+ * resource permissions of this type, and their resource ref is the app's
+ * name, so a policy can decide per app (for example "owners of the app's
+ * catalog entity deploy it").
+ *
+ * @public
+ */
+export const SLIPWAY_APP_RESOURCE_TYPE = 'slipway-app';
+
+/**
  * Publish an OASIS event through `POST /api/slipway/events`.
  *
  * @public
@@ -28,6 +38,7 @@ export const slipwayAppCreatePermission = createPermission({
 export const slipwayAppUpdatePermission = createPermission({
   name: 'slipway.app.update',
   attributes: { action: 'update' },
+  resourceType: SLIPWAY_APP_RESOURCE_TYPE,
 });
 
 /**
@@ -38,6 +49,7 @@ export const slipwayAppUpdatePermission = createPermission({
 export const slipwayAppDeletePermission = createPermission({
   name: 'slipway.app.delete',
   attributes: { action: 'delete' },
+  resourceType: SLIPWAY_APP_RESOURCE_TYPE,
 });
 
 /**
@@ -48,6 +60,7 @@ export const slipwayAppDeletePermission = createPermission({
 export const slipwayDeployPermission = createPermission({
   name: 'slipway.deployment.create',
   attributes: { action: 'create' },
+  resourceType: SLIPWAY_APP_RESOURCE_TYPE,
 });
 
 /**
@@ -58,6 +71,7 @@ export const slipwayDeployPermission = createPermission({
 export const slipwayRollbackPermission = createPermission({
   name: 'slipway.deployment.rollback',
   attributes: { action: 'update' },
+  resourceType: SLIPWAY_APP_RESOURCE_TYPE,
 });
 
 /**
@@ -68,6 +82,7 @@ export const slipwayRollbackPermission = createPermission({
 export const slipwayCancelPermission = createPermission({
   name: 'slipway.deployment.cancel',
   attributes: { action: 'update' },
+  resourceType: SLIPWAY_APP_RESOURCE_TYPE,
 });
 
 /**
@@ -78,6 +93,30 @@ export const slipwayCancelPermission = createPermission({
 export const slipwayDeliveryReprocessPermission = createPermission({
   name: 'slipway.delivery.reprocess',
   attributes: { action: 'update' },
+});
+
+/**
+ * Approve a deployment that waits in `awaiting_approval` (the requester
+ * cannot approve their own).
+ *
+ * @public
+ */
+export const slipwayDeploymentApprovePermission = createPermission({
+  name: 'slipway.deployment.approve',
+  attributes: { action: 'update' },
+  resourceType: SLIPWAY_APP_RESOURCE_TYPE,
+});
+
+/**
+ * Read raw webhook deliveries (`GET /deliveries`, full GitHub payloads).
+ * Not for ordinary users: a payload can carry what the catalog would not
+ * show them.
+ *
+ * @public
+ */
+export const slipwayDeliveryReadPermission = createPermission({
+  name: 'slipway.delivery.read',
+  attributes: { action: 'read' },
 });
 
 /**
@@ -109,5 +148,7 @@ export const slipwayPermissions = [
   slipwayDeployPermission,
   slipwayRollbackPermission,
   slipwayCancelPermission,
+  slipwayDeploymentApprovePermission,
+  slipwayDeliveryReadPermission,
   slipwayDeliveryReprocessPermission,
 ];

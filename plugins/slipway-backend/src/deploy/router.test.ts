@@ -226,11 +226,6 @@ describe('deploy API', () => {
           'slipway.deployment.create',
         ],
         ['post', '/api/slipway/apps/x/rollback', 'slipway.deployment.rollback'],
-        [
-          'post',
-          '/api/slipway/deployments/1/cancel',
-          'slipway.deployment.cancel',
-        ],
       ];
       for (const [method, path, permission] of calls) {
         const response = await (request(server) as any)
@@ -240,6 +235,15 @@ describe('deploy API', () => {
         expect(response.status).toBe(403);
         expect(response.body.error.message).toContain(permission);
       }
+      // Cancel is decided on the deployment's app, so an unknown deployment
+      // is simply not found.
+      expect(
+        (
+          await request(server)
+            .post('/api/slipway/deployments/1/cancel')
+            .set(auth)
+        ).status,
+      ).toBe(404);
       expect(
         (await request(server).get('/api/slipway/apps').set(auth)).status,
       ).toBe(200);

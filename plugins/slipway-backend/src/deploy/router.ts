@@ -6,6 +6,7 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
+  ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
   FINISHED_DEPLOYMENT_STATUSES,
@@ -69,11 +70,21 @@ export function createDeployRouter(
   // Only on these paths, so a body other routes read raw stays untouched.
   router.use(['/apps', '/deployments'], express.json({ limit: '1mb' }));
 
-  const authorize = async (req: Request, permission: BasicPermission) => {
+  /** A basic permission, or a resource permission on the named app. */
+  const authorize = async (
+    req: Request,
+    permission: BasicPermission | ResourcePermission,
+    app?: string,
+  ) => {
     const credentials = await httpAuth.credentials(req);
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
+    const [decision] = await permissions.authorize(
+      [
+        permission.type === 'resource'
+          ? { permission, resourceRef: app ?? '' }
+          : { permission },
+      ],
+      { credentials },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
         `You lack the permission ${permission.name}; ask an administrator to grant it.`,
@@ -113,20 +124,20 @@ export function createDeployRouter(
   });
 
   router.patch('/apps/:name', async (req, res) => {
-    await authorize(req, slipwayAppUpdatePermission);
+    await authorize(req, slipwayAppUpdatePermission, req.params.name);
     const patch = parseAppInput(req.body, 'update');
     await engine.updateApp(req.params.name, patch);
     res.json(await appResponse(req.params.name));
   });
 
   router.delete('/apps/:name', async (req, res) => {
-    await authorize(req, slipwayAppDeletePermission);
+    await authorize(req, slipwayAppDeletePermission, req.params.name);
     await engine.deleteApp(req.params.name);
     res.status(204).end();
   });
 
   router.post('/apps/:name/deployments', async (req, res) => {
-    await authorize(req, slipwayDeployPermission);
+    await authorize(req, slipwayDeployPermission, req.params.name);
     const ref = req.body?.ref;
     if (ref !== undefined && typeof ref !== 'string') {
       throw new InputError('ref must be a branch, tag or commit sha string.');
@@ -152,7 +163,7 @@ export function createDeployRouter(
   });
 
   router.post('/apps/:name/rollback', async (req, res) => {
-    await authorize(req, slipwayRollbackPermission);
+    await authorize(req, slipwayRollbackPermission, req.params.name);
     const to = req.body?.toDeploymentId;
     if (to !== undefined && !/^\d+$/.test(String(to))) {
       throw new InputError('toDeploymentId must be a deployment id.');
@@ -171,7 +182,8 @@ export function createDeployRouter(
   });
 
   router.post('/deployments/:id/cancel', async (req, res) => {
-    await authorize(req, slipwayCancelPermission);
+    const target = await store.deployments.require(req.params.id);
+    await authorize(req, slipwayCancelPermission, target.app);
     const deployment = await engine.cancel(req.params.id);
     res.status(202).json(toPublicDeployment(deployment));
   });

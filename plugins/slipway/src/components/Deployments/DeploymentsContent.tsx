@@ -46,9 +46,19 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
   const [selectedId, setSelectedId] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  const canDeploy = usePermission({ permission: slipwayDeployPermission });
-  const canRollback = usePermission({ permission: slipwayRollbackPermission });
-  const canCancel = usePermission({ permission: slipwayCancelPermission });
+  // Per app: a policy may let owners act on their own apps only.
+  const canDeploy = usePermission({
+    permission: slipwayDeployPermission,
+    resourceRef: appName,
+  });
+  const canRollback = usePermission({
+    permission: slipwayRollbackPermission,
+    resourceRef: appName,
+  });
+  const canCancel = usePermission({
+    permission: slipwayCancelPermission,
+    resourceRef: appName,
+  });
 
   const load = useCallback(async () => {
     try {
