@@ -12,6 +12,7 @@ import {
   permissionConfig,
   waitForEntities,
 } from './catalogAndPermissions';
+import { inMemoryDatabases } from './database';
 
 jest.setTimeout(60_000);
 
@@ -19,6 +20,7 @@ describe('catalogAndPermissions', () => {
   it('serves the entities through the real catalog, filtered by the policy', async () => {
     const backend = await startTestBackend({
       features: [
+        inMemoryDatabases(),
         mockServices.rootConfig.factory({ data: permissionConfig }),
         ...catalogAndPermissions({
           entities: [componentEntity('orders', 'user:default/alice')],

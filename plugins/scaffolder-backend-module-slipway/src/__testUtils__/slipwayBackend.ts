@@ -2,6 +2,7 @@ import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import slipwayPlugin from '@slipway/plugin-slipway-backend';
+import { inMemoryDatabases } from '@slipway/test-utils';
 import { AddressInfo } from 'node:net';
 
 export const WEBHOOK_SECRET = 'slipway-scaffolder-test-secret';
@@ -15,6 +16,7 @@ export async function startSlipwayBackend(
 ) {
   const backend = await startTestBackend({
     features: [
+      inMemoryDatabases(),
       slipwayPlugin,
       mockServices.rootConfig.factory({
         data: {

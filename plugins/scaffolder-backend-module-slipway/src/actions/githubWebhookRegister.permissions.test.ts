@@ -9,6 +9,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { GithubTestServer } from '@slipway/github-test-server';
 import {
   catalogAndPermissions,
+  inMemoryDatabases,
   permissionConfig,
   waitForEntities,
 } from '@slipway/test-utils';
@@ -67,6 +68,7 @@ describe('slipway:github:webhook:register: who may register an organization hook
     github.createRepo('acme', 'orders');
     backend = await startTestBackend({
       features: [
+        inMemoryDatabases(),
         scaffolderPlugin,
         scaffolderModuleSlipway,
         scaffolderEntityModel,

@@ -8,7 +8,11 @@ import scaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaf
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { GithubTestServer } from '@slipway/github-test-server';
 import slipwayPlugin from '@slipway/plugin-slipway-backend';
-import { dockerReachable, reportMissingService } from '@slipway/test-utils';
+import {
+  dockerReachable,
+  inMemoryDatabases,
+  reportMissingService,
+} from '@slipway/test-utils';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { scaffolderModuleSlipway } from '../module';
@@ -119,6 +123,7 @@ describe('"Create a microservice" end to end', () => {
     templateRepoUrl = prepareExampleTemplateRepo().url;
     backend = await startTestBackend({
       features: [
+        inMemoryDatabases(),
         scaffolderPlugin,
         scaffolderModuleSlipway,
         catalogPlugin,
