@@ -9,6 +9,7 @@ import { createEventsRouter } from './eventsRouter';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventStream } from './OasisEventStream';
 import { OasisEventTailer } from './OasisEventTailer';
+import { StreamConnections } from './streamConnections';
 import { testEvent as event, waitUntil } from './__testUtils__/events';
 import {
   assertStrictlyIncreasing,
@@ -51,6 +52,16 @@ async function startStreamServer(
       httpAuth: mockServices.httpAuth(),
       permissions: mockServices.permissions(),
       vtid: new VtidExtractor(),
+      // Read checks are proven in access/reads.test.ts; here everyone reads.
+      access: {
+        scopeOf: async () => ({
+          principal: 'service:test',
+          canReadEntity: async () => true,
+          canReadEvent: async () => true,
+          filter: async items => items,
+        }),
+      },
+      connections: new StreamConnections({ maxPerCaller: 1000 }),
     }),
   );
   app.use(

@@ -1,5 +1,6 @@
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import type { Request, Response } from 'express';
+import type { ReadScope } from '../access';
 import { EventFilter, matchesEventFilter } from './filters';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventTailer } from './OasisEventTailer';
@@ -13,6 +14,11 @@ export interface OasisEventStreamOptions {
   heartbeatMs?: number;
   /** Page size of replays from the table. */
   replayBatchSize?: number;
+  /**
+   * Events one connection replays after its Last-Event-ID (or `since`) at
+   * most; beyond, it sends `replay-limit` and ends (default 1000).
+   */
+  maxReplayEvents?: number;
   /**
    * Ends every stream when aborted (backend shutdown): the HTTP server
    * waits for open connections, and clients resume with Last-Event-ID.
@@ -46,6 +52,7 @@ export class OasisEventStream {
   readonly #maxBuffered: number;
   readonly #heartbeatMs: number;
   readonly #replayBatchSize: number;
+  readonly #maxReplay: number;
   readonly #shutdown?: AbortSignal;
   readonly #buffers = new Set<{ length: number }>();
   #overflows = 0;
@@ -56,6 +63,7 @@ export class OasisEventStream {
     this.#maxBuffered = options.maxBufferedEvents ?? 500;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
     this.#replayBatchSize = options.replayBatchSize ?? 500;
+    this.#maxReplay = Math.max(1, options.maxReplayEvents ?? 1000);
     this.#shutdown = options.shutdown;
   }
 
@@ -74,13 +82,18 @@ export class OasisEventStream {
 
   /**
    * Streams to one client until it disconnects. `lastEventId` (from the
-   * header or query) asks for a replay of everything after it.
+   * header or query) asks for a replay of what came after it: at most
+   * `maxReplayEvents` events; when more are waiting, a `replay-limit`
+   * event (`{ message, lastEventId }`) ends the stream, and the client
+   * resumes from that id (a new request, checked again) or re-queries
+   * `GET /events`. Only events `scope` may read are sent, live or replayed.
    */
   async serve(
     req: Request,
     res: Response,
     filter: EventFilter,
     lastEventId: bigint | undefined,
+    scope: Pick<ReadScope, 'canReadEvent'>,
   ): Promise<void> {
     let closed = false;
     let wake: (() => void) | undefined;
@@ -172,16 +185,26 @@ export class OasisEventStream {
       lastEventId !== undefined || filter.since
         ? subscription.horizon
         : undefined;
-    const send = async (event: OasisEvent) => {
+    const send = async (event: OasisEvent): Promise<boolean> => {
       const id = BigInt(event.id);
       if (id <= lastSent) {
-        return;
+        return false;
       }
+      // Checked as it goes out: a revoked reader stops within the TTL.
+      const readable = await scope.canReadEvent(event);
+      if (closed) throw new ClosedError();
       lastSent = id;
+      if (!readable) {
+        return false;
+      }
       await write(
         `id: ${event.id}\nevent: oasis\ndata: ${JSON.stringify(event)}\n\n`,
       );
+      return true;
     };
+    // The client's own replay is bounded; catching up after an overflow is
+    // not (it only covers what this connection dropped).
+    let replayBudget = catchUpTo === undefined ? Infinity : this.#maxReplay;
 
     try {
       await write('retry: 2000\n: connected\n\n');
@@ -195,13 +218,18 @@ export class OasisEventStream {
               this.#replayBatchSize,
             );
             for (const event of page) {
-              await send(event);
+              if (replayBudget <= 0) {
+                await this.#replayLimit(write, lastSent);
+                return;
+              }
+              if (await send(event)) replayBudget--;
             }
             if (page.length < this.#replayBatchSize) {
               break;
             }
           }
           catchUpTo = undefined;
+          replayBudget = Infinity;
         }
         while (buffer.length > 0 && !overflow) {
           const event = buffer.shift()!;
@@ -236,5 +264,20 @@ export class OasisEventStream {
       this.#shutdown?.removeEventListener('abort', onClose);
       res.end();
     }
+  }
+
+  /** Ends a replay that reached `maxReplayEvents`. */
+  async #replayLimit(write: (chunk: string) => Promise<void>, last: bigint) {
+    // Events read but not readable were skipped: resuming after `last`
+    // does not read them again.
+    const message = `This stream replays at most ${
+      this.#maxReplay
+    } events (slipway.events.stream.maxReplayEvents) and more are waiting: resume from lastEventId ${last}, or load them with GET /events`;
+    await write(
+      `id: ${last}\nevent: replay-limit\ndata: ${JSON.stringify({
+        message,
+        lastEventId: String(last),
+      })}\n\n`,
+    );
   }
 }
