@@ -254,5 +254,27 @@ describe.each(databases.eachSupportedId())(
       expect(await followStatus(started.baseUrl, follow, ALICE)).toBe(200);
       expect((await get(MALLORY, '/apps/open-app')).status).toBe(200);
     });
+
+    it('shows raw deliveries only with slipway.delivery.read; reprocess has its own permission', async () => {
+      const get = (user: string, path: string) =>
+        request(started.server).get(`/api/slipway${path}`).set(as(user));
+      const refused = await get(MALLORY, '/deliveries');
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toContain('slipway.delivery.read');
+      const granted = await get(OPS, '/deliveries');
+      expect(granted.status).toBe(200);
+      expect(granted.body.items.length).toBeGreaterThanOrEqual(2);
+      const id = granted.body.items[0].id;
+      expect((await get(MALLORY, `/deliveries/${id}`)).status).toBe(403);
+      expect((await get(ALICE, `/deliveries/${id}`)).status).toBe(403);
+      expect((await get(OPS, `/deliveries/${id}`)).status).toBe(200);
+      expect((await get('service', '/deliveries')).status).toBe(200);
+      // The policy grants slipway.delivery.reprocess to everyone: reading is
+      // not needed for it, and reprocessing shows no payload.
+      const reprocessed = await request(started.server)
+        .post(`/api/slipway/deliveries/${id}/reprocess`)
+        .set(as(MALLORY));
+      expect(reprocessed.status).toBe(200);
+    });
   },
 );
