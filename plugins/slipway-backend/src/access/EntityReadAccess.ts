@@ -3,7 +3,6 @@ import {
   BackstageUserPrincipal,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -63,13 +62,16 @@ export interface ReadScope {
   filter<T extends Readable>(items: T[]): Promise<T[]>;
 }
 
-/** The canonical lower-case ref, or undefined when it is no entity ref. */
+/**
+ * The canonical lower-case `kind:namespace/name` (namespace `default` when
+ * left out), or undefined when it is no entity ref.
+ */
 function normalize(entityRef: string): string | undefined {
-  try {
-    return stringifyEntityRef(parseEntityRef(entityRef)).toLowerCase();
-  } catch {
-    return undefined;
-  }
+  const ref = entityRef.trim().toLowerCase();
+  const full = /^[^:/\s]+:[^:/\s]+$/.test(ref)
+    ? ref.replace(':', ':default/')
+    : ref;
+  return /^[^:/\s]+:[^:/\s]+\/[^:/\s]+$/.test(full) ? full : undefined;
 }
 
 const everything: Omit<ReadScope, 'principal'> = {
