@@ -154,7 +154,9 @@ export class EntityRefResolver {
 
   /** Every `owner/repo` a Slipway app deploys from (for the polling fallback). */
   async appRepositories(): Promise<string[]> {
-    const repos = (await this.#apps.get()).flatMap(a => (a.repo ? [a.repo] : []));
+    const repos = (await this.#apps.get()).flatMap(a =>
+      a.repo ? [a.repo] : [],
+    );
     return [...new Set(repos)];
   }
 
