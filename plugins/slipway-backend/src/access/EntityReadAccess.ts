@@ -49,6 +49,8 @@ export interface Readable {
 export interface ReadScope {
   /** `user:<ref>` or `service:<subject>`, e.g. for per-caller limits. */
   readonly principal: string;
+  /** True for services: they read everything, orphans included. */
+  readonly unrestricted: boolean;
   /** Whether the caller may read what belongs to `entityRef`. */
   canReadEntity(entityRef: string | null | undefined): Promise<boolean>;
   /**
@@ -75,6 +77,7 @@ function normalize(entityRef: string): string | undefined {
 }
 
 const everything: Omit<ReadScope, 'principal'> = {
+  unrestricted: true,
   canReadEntity: async () => true,
   canReadEvent: async () => true,
   filter: async items => items,
@@ -128,6 +131,7 @@ export class EntityReadAccess {
     };
     return {
       principal: `user:${principal.userEntityRef.toLowerCase()}`,
+      unrestricted: false,
       canReadEntity,
       canReadEvent,
       filter: async items => {

@@ -121,14 +121,16 @@ export function createDeployRouter(
     const deployment = await store.deployments.require(id);
     const scope = await options.access.scopeOf(req);
     const app = await store.apps.get(deployment.app);
-    if (app && !(await readable(scope, app))) {
+    // A deployment of a deleted app: its entity is unknown, services only.
+    const check = async () => (app ? readable(scope, app) : scope.unrestricted);
+    if (!(await check())) {
       throw new NotFoundError(
         `No deployment with id "${id}"; list them with GET /apps/:name/deployments.`,
       );
     }
     return {
       deployment,
-      stillReadable: async () => !app || readable(scope, app),
+      stillReadable: check,
     };
   };
 

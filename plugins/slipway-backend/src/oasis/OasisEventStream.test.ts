@@ -56,6 +56,7 @@ async function startStreamServer(
       access: {
         scopeOf: async () => ({
           principal: 'service:test',
+          unrestricted: true,
           canReadEntity: async () => true,
           canReadEvent: async () => true,
           filter: async items => items,
