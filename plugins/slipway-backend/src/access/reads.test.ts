@@ -157,6 +157,15 @@ describe.each(databases.eachSupportedId())(
       expect(count(mallory, 'github.actions')).toBe(0);
       expect(count(await stats(OPS), 'github.actions')).toBe(2);
       expect(alice.total - mallory.total).toBe(2);
+      const byKind = async (user: string) =>
+        (
+          await request(started.server)
+            .get('/api/slipway/events/stats?groupBy=kind')
+            .set(as(user))
+        ).body;
+      expect(count(await byKind(ALICE), 'build')).toBe(
+        count(await byKind(MALLORY), 'build') + 1,
+      );
     });
 
     it('streams (replay and live) only readable events', async () => {
