@@ -87,6 +87,12 @@ export interface Config {
          * `GET /events`. Default 1000.
          */
         maxReplayEvents?: number;
+        /**
+         * A stream ends after this long and the client resumes with
+         * Last-Event-ID, a new request whose credentials are checked again
+         * (an expired or revoked token reads no further). Default 60.
+         */
+        maxConnectionMinutes?: number;
       };
     };
 

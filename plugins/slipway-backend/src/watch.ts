@@ -104,6 +104,8 @@ export async function createWatch(options: {
     maxBufferedEvents: stream?.getOptionalNumber('maxBufferedEvents') ?? 500,
     heartbeatMs: (stream?.getOptionalNumber('heartbeatSeconds') ?? 15) * 1000,
     maxReplayEvents: stream?.getOptionalNumber('maxReplayEvents') ?? 1000,
+    maxConnectionMs:
+      (stream?.getOptionalNumber('maxConnectionMinutes') ?? 60) * 60_000,
     shutdown: options.shutdown,
   });
   const connections = new StreamConnections({

@@ -20,6 +20,12 @@ export interface OasisEventStreamOptions {
    */
   maxReplayEvents?: number;
   /**
+   * A connection ends after this long (default one hour) and the client
+   * resumes with Last-Event-ID: a new request, so its credentials are
+   * checked again and a token that expired meanwhile ends its reading.
+   */
+  maxConnectionMs?: number;
+  /**
    * Ends every stream when aborted (backend shutdown): the HTTP server
    * waits for open connections, and clients resume with Last-Event-ID.
    */
@@ -53,6 +59,7 @@ export class OasisEventStream {
   readonly #heartbeatMs: number;
   readonly #replayBatchSize: number;
   readonly #maxReplay: number;
+  readonly #maxConnectionMs: number;
   readonly #shutdown?: AbortSignal;
   readonly #buffers = new Set<{ length: number }>();
   #overflows = 0;
@@ -64,6 +71,10 @@ export class OasisEventStream {
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
     this.#replayBatchSize = options.replayBatchSize ?? 500;
     this.#maxReplay = Math.max(1, options.maxReplayEvents ?? 1000);
+    this.#maxConnectionMs = Math.max(
+      1000,
+      options.maxConnectionMs ?? 3_600_000,
+    );
     this.#shutdown = options.shutdown;
   }
 
@@ -179,6 +190,10 @@ export class OasisEventStream {
         res.write(': heartbeat\n\n');
       }
     }, this.#heartbeatMs);
+    const lifetime = setTimeout(() => {
+      if (!closed) res.write(': stream lifetime reached, reconnect\n\n');
+      onClose();
+    }, this.#maxConnectionMs);
 
     let lastSent = lastEventId ?? (filter.since ? 0n : subscription.horizon);
     let catchUpTo: bigint | undefined =
@@ -258,6 +273,7 @@ export class OasisEventStream {
       }
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(lifetime);
       subscription.unsubscribe();
       this.#buffers.delete(holder);
       req.off('close', onClose);
