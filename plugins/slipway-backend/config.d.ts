@@ -75,9 +75,8 @@ export interface Config {
         /** Longest wait for an id whose transaction may still commit (PostgreSQL). Default 30. */
         maxGapWaitSeconds?: number;
         /**
-         * Streams one user (or service) may hold open at once on one backend
-         * instance; one more is
-         * refused with 429. Default 10.
+         * Streams one user (or service) may hold open at once on one
+         * backend instance; one more is refused with 429. Default 10.
          */
         maxConnectionsPerUser?: number;
         /**
