@@ -74,7 +74,39 @@ export interface Config {
         maxBufferedEvents?: number;
         /** Longest wait for an id whose transaction may still commit (PostgreSQL). Default 30. */
         maxGapWaitSeconds?: number;
+        /**
+         * Streams one user (or service) may hold open at once on one
+         * backend instance; one more is refused with 429. Default 10.
+         */
+        maxConnectionsPerUser?: number;
+        /**
+         * Events one connection replays after its Last-Event-ID (or
+         * `since`). When more are waiting it sends a `replay-limit` event
+         * `{ message, lastEventId }` and ends; the client resumes from that
+         * id (a new request, checked again) or loads the rest with
+         * `GET /events`. Default 1000.
+         */
+        maxReplayEvents?: number;
+        /**
+         * A stream ends after this long and the client resumes with
+         * Last-Event-ID, a new request whose credentials are checked again
+         * (an expired or revoked token reads no further). Default 60.
+         */
+        maxConnectionMinutes?: number;
       };
+    };
+
+    /** Who may read what: Slipway's reads follow the catalog. */
+    access?: {
+      /**
+       * How long the answer "may this user read this entity" (the catalog
+       * asked with the user's credentials) is reused, at most 300. A revoked
+       * user stops seeing the entity's events, apps, deployments and logs,
+       * open streams included, within this time. Default 30.
+       */
+      cacheTtlSeconds?: number;
+      /** Answers kept in all (users × entities); the oldest go first. Default 10000. */
+      cacheMaxEntries?: number;
     };
 
     /** CI/CD status. */
@@ -89,6 +121,14 @@ export interface Config {
         silentAfterMinutes?: number;
         /** Runs read per repository and round, at most 100. Default 30. */
         perPage?: number;
+        /**
+         * `owner/repo`s to poll besides the automatic ones: a repository
+         * whose own webhook pinged Slipway and one a Slipway app deploys
+         * from. A repository an entity merely annotates is never polled
+         * (the integration token may read repositories the entity's author
+         * cannot). An organization hook's repositories are listed here.
+         */
+        repositories?: string[];
       };
     };
 

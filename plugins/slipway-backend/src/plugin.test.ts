@@ -44,8 +44,27 @@ describe('slipway backend plugin', () => {
         ],
       });
 
-      // Unauthenticated: no credentials are sent.
-      const response = await request(server).get('/api/slipway/health');
+      // Without credentials: up or down, nothing about the engine.
+      const anonymous = await request(server)
+        .get('/api/slipway/health')
+        .set('authorization', mockCredentials.none.header());
+      expect(anonymous.status).toBe(200);
+      expect(anonymous.body).toEqual({
+        status: expect.stringMatching(/^(ok|degraded)$/),
+      });
+      const forged = await request(server)
+        .get('/api/slipway/health')
+        .set('authorization', 'Bearer not-a-token');
+      expect(Object.keys(forged.body)).toEqual(['status']);
+
+      // A service (or a user, below) sees the details.
+      const service = await request(server)
+        .get('/api/slipway/health')
+        .set('authorization', mockCredentials.service.header());
+      expect(service.body.docker.endpoint).toMatch(/^(unix|tcp|http)/);
+      const response = await request(server)
+        .get('/api/slipway/health')
+        .set('authorization', mockCredentials.user.header());
       expect(response.status).toBe(200);
       expect(response.body.database.status).toBe('ok');
 

@@ -12,6 +12,7 @@ import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
+  slipwayDeliveryReadPermission,
   slipwayDeliveryReprocessPermission,
   slipwayEventCreatePermission,
 } from '@slipway/plugin-slipway-common';
@@ -96,6 +97,7 @@ export const slipwayPlugin = createBackendPlugin({
         });
         permissionsRegistry.addPermissions([
           slipwayEventCreatePermission,
+          slipwayDeliveryReadPermission,
           slipwayDeliveryReprocessPermission,
         ]);
         lifecycle.addShutdownHook(() => watch.close());
@@ -156,7 +158,12 @@ export const slipwayPlugin = createBackendPlugin({
               signals: deploy.signals,
               httpAuth,
               permissions,
+              // Reads follow the catalog entity of the app.
+              access: watch.access,
+              entityOfApp: async app =>
+                app.entityRef ?? (await watch.entityRefs.forApp(app.name)),
             }),
+            httpAuth,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -9,6 +9,7 @@ import { Config } from '@backstage/config';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import Router from 'express-promise-router';
+import { createReadAccess, ReadAccess } from './access';
 import { CicdStatusService } from './cicd/CicdStatusService';
 import { createCicdRouter } from './cicd/cicdRouter';
 import { GithubWorkflowPoller } from './cicd/GithubWorkflowPoller';
@@ -17,6 +18,7 @@ import { createEventsRouter } from './oasis/eventsRouter';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { OasisEventStream } from './oasis/OasisEventStream';
 import { OasisEventTailer } from './oasis/OasisEventTailer';
+import { StreamConnections } from './oasis/streamConnections';
 import { applyRetention } from './oasis/retention';
 import { VtidExtractor } from './oasis/vtid';
 import { createDeliveriesRouter } from './webhooks/deliveriesRouter';
@@ -50,6 +52,8 @@ export interface Watch {
   cicdStatus: CicdStatusService;
   poller: GithubWorkflowPoller;
   entityRefs: EntityRefResolver;
+  /** Catalog-read checks of every read route (deploy routes too). */
+  access: ReadAccess;
   /** Finishes writing received deliveries and stops the stream's reader. */
   close(): Promise<void>;
 }
@@ -99,8 +103,15 @@ export async function createWatch(options: {
     tailer,
     maxBufferedEvents: stream?.getOptionalNumber('maxBufferedEvents') ?? 500,
     heartbeatMs: (stream?.getOptionalNumber('heartbeatSeconds') ?? 15) * 1000,
+    maxReplayEvents: stream?.getOptionalNumber('maxReplayEvents') ?? 1000,
+    maxConnectionMs:
+      (stream?.getOptionalNumber('maxConnectionMinutes') ?? 60) * 60_000,
     shutdown: options.shutdown,
   });
+  const connections = new StreamConnections({
+    maxPerCaller: stream?.getOptionalNumber('maxConnectionsPerUser') ?? 10,
+  });
+  const access = createReadAccess({ config, catalog, permissions, httpAuth });
   const processor = new WebhookProcessor({
     events: store,
     entityRefs,
@@ -132,6 +143,8 @@ export async function createWatch(options: {
       httpAuth,
       permissions,
       vtid,
+      access,
+      connections,
     }),
   );
   router.use(
@@ -142,7 +155,7 @@ export async function createWatch(options: {
       permissions,
     }),
   );
-  router.use(createCicdRouter({ status: cicdStatus }));
+  router.use(createCicdRouter({ status: cicdStatus, access }));
 
   if (options.scheduler) {
     const retentionDays = events?.getOptionalNumber('retentionDays') ?? 90;
@@ -181,6 +194,7 @@ export async function createWatch(options: {
     cicdStatus,
     poller,
     entityRefs,
+    access,
     close: async () => {
       await processor.flush();
       tailer.close();

@@ -200,7 +200,8 @@ export interface ComponentHealth {
 }
 
 /**
- * Body of `GET /api/slipway/health`.
+ * Body of `GET /api/slipway/health` for a signed-in user or a service.
+ * Without credentials the endpoint answers only `{ status }`.
  *
  * @public
  */

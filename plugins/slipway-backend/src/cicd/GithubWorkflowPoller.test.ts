@@ -136,7 +136,14 @@ describe('GithubWorkflowPoller', () => {
           },
           slipway: {
             github: { host: 'ghe.example.test' },
-            cicd: { polling: { frequencySeconds: 60, silentAfterMinutes: 10 } },
+            cicd: {
+              polling: {
+                frequencySeconds: 60,
+                silentAfterMinutes: 10,
+                // Allowed by the admin; chatty by its registered hook.
+                repositories: ['octo-org/octo-repo'],
+              },
+            },
           },
         });
         const store = await OasisEventStore.create({ knex });
@@ -164,6 +171,17 @@ describe('GithubWorkflowPoller', () => {
         });
 
         // octo-org/chatty has a live webhook: it is not polled.
+        await processor.receive({
+          deliveryId: 'chatty-ping',
+          event: 'ping',
+          payload: {
+            zen: 'Keep it logically awesome.',
+            hook_id: 42,
+            hook: { id: 42, type: 'Repository' },
+            repository: { full_name: 'octo-org/chatty' },
+          },
+          rawPayload: '{}',
+        });
         await processor.receive({
           deliveryId: 'chatty-1',
           event: 'push',

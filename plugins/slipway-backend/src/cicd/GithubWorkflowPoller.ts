@@ -11,6 +11,7 @@ import { mapWorkflowRun } from '../oasis/githubMapping';
 import { toDate } from '../oasis/rows';
 import { VtidExtractor } from '../oasis/vtid';
 import { WebhookProcessor } from '../webhooks/WebhookProcessor';
+import { pollTargets } from './pollTargets';
 
 /** Effective `slipway.cicd.polling` settings. */
 export interface PollingConfig {
@@ -22,6 +23,8 @@ export interface PollingConfig {
   perPage: number;
   /** The GitHub host in `integrations.github` to poll. */
   host: string;
+  /** `owner/repo`s an admin allows polling besides the automatic ones. */
+  repositories: string[];
 }
 
 /** Reads `slipway.cicd.polling` and `slipway.github.host`. */
@@ -33,6 +36,7 @@ export function readPollingConfig(config: Config): PollingConfig {
     silentAfterMinutes: c?.getOptionalNumber('silentAfterMinutes') ?? 10,
     perPage: Math.min(100, c?.getOptionalNumber('perPage') ?? 30),
     host: config.getOptionalString('slipway.github.host') ?? 'github.com',
+    repositories: c?.getOptionalStringArray('repositories') ?? [],
   };
 }
 
@@ -53,8 +57,8 @@ interface PollState {
 }
 
 /**
- * The fallback for repositories whose webhook is silent (not installed,
- * broken, or GitHub not reaching us): reads their recent workflow runs from
+ * The fallback for repositories whose webhook is silent (broken, or GitHub
+ * not reaching us), among those {@link pollTargets} allows: reads their recent workflow runs from
  * the REST API and stores them as the same workflow_run events, deduplicated
  * against what the webhook delivers.
  *
@@ -92,7 +96,7 @@ export class GithubWorkflowPoller {
     return this.#polling;
   }
 
-  /** One round over the catalog's repositories. */
+  /** One round over the repositories {@link pollTargets} allows. */
   async pollOnce(now = new Date()): Promise<PollReport> {
     const report: PollReport = {
       polled: [],
@@ -102,7 +106,11 @@ export class GithubWorkflowPoller {
       failed: [],
       stored: 0,
     };
-    const repos = await this.#entityRefs.repositories();
+    const repos = await pollTargets({
+      knex: this.#knex,
+      entityRefs: this.#entityRefs,
+      configured: this.#polling.repositories,
+    });
     if (repos.length === 0) {
       return report;
     }

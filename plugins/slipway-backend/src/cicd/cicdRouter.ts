@@ -1,11 +1,16 @@
-import { InputError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
+import type { ReadAccess } from '../access';
 import { CicdStatusService } from './CicdStatusService';
 
-/** `GET /cicd/status?entityRef=`. */
+/**
+ * `GET /cicd/status?entityRef=`: only for callers the catalog serves the
+ * entity to; anyone else gets 404, as for an entity that does not exist.
+ */
 export function createCicdRouter(options: {
   status: CicdStatusService;
+  access: ReadAccess;
 }): express.Router {
   const router = Router();
   router.get('/cicd/status', async (req, res) => {
@@ -21,6 +26,12 @@ export function createCicdRouter(options: {
     const ref = entityRef.includes('/')
       ? entityRef
       : entityRef.replace(':', ':default/');
+    const scope = await options.access.scopeOf(req);
+    if (!(await scope.canReadEntity(ref))) {
+      throw new NotFoundError(
+        `No entity ${ref} in the catalog, or you may not read it`,
+      );
+    }
     res.json(await options.status.status(ref));
   });
   return router;

@@ -2,7 +2,7 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -19,8 +19,9 @@ import {
 } from '@slipway/plugin-slipway-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
+import type { ReadAccess, ReadScope } from '../access';
 import { DeployEngine } from './DeployEngine';
-import { AppInput } from './store/records';
+import { AppInput, AppRecord } from './store/records';
 import { toPublicApp, toPublicDeployment } from './store/toPublic';
 import { DeploymentSignals } from './logs';
 import { parseAppInput } from './validation';
@@ -33,6 +34,13 @@ export interface DeployRouterOptions {
   permissions: PermissionsService;
   /** Ends log follow streams when aborted (backend shutdown). */
   shutdown?: AbortSignal;
+  /** Who may read which app (apps follow their catalog entity). */
+  access: ReadAccess;
+  /** The entity an app belongs to, or null. */
+  entityOfApp(app: {
+    name: string;
+    entityRef?: string;
+  }): Promise<string | null>;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -56,8 +64,11 @@ function cursorOf(req: Request): string | undefined {
 }
 
 /**
- * Routes of the deploy engine (`/apps`, `/deployments`). Reading is open to
- * any signed-in user or service; every change checks its permission.
+ * Routes of the deploy engine (`/apps`, `/deployments`). A user reads an
+ * app, its deployments and their logs only when the catalog serves them the
+ * app's entity (an app without one: any signed-in user); otherwise the
+ * answer is 404, as for a missing app, and lists leave it out. Every change
+ * checks its permission.
  */
 export function createDeployRouter(
   options: DeployRouterOptions,
@@ -92,6 +103,37 @@ export function createDeployRouter(
     }
   };
 
+  const readable = async (scope: ReadScope, app: AppRecord) =>
+    scope.canReadEntity(await options.entityOfApp(app));
+  /** The app when the caller may read it; 404 (as a missing app) if not. */
+  const readApp = async (req: Request, name: string) => {
+    const scope = await options.access.scopeOf(req);
+    const app = await store.apps.require(name);
+    if (!(await readable(scope, app))) {
+      throw new NotFoundError(
+        `No app named "${name}"; create it with POST /api/slipway/apps first.`,
+      );
+    }
+    return { app, scope };
+  };
+  /** The deployment when the caller may read its app; 404 if not. */
+  const readDeployment = async (req: Request, id: string) => {
+    const deployment = await store.deployments.require(id);
+    const scope = await options.access.scopeOf(req);
+    const app = await store.apps.get(deployment.app);
+    // A deployment of a deleted app: its entity is unknown, services only.
+    const check = async () => (app ? readable(scope, app) : scope.unrestricted);
+    if (!(await check())) {
+      throw new NotFoundError(
+        `No deployment with id "${id}"; list them with GET /apps/:name/deployments.`,
+      );
+    }
+    return {
+      deployment,
+      stillReadable: check,
+    };
+  };
+
   const appResponse = async (name: string) => {
     const app = await store.apps.require(name);
     const current = app.currentDeploymentId
@@ -111,15 +153,22 @@ export function createDeployRouter(
   });
 
   router.get('/apps', async (req, res) => {
+    const scope = await options.access.scopeOf(req);
     const page = await store.apps.list({
       limit: limitOf(req, 50, 500),
       cursor: cursorOf(req),
     });
-    const items = await Promise.all(page.items.map(a => appResponse(a.name)));
+    // Filtered per page: a page may be short, nextCursor still continues.
+    const refs = await Promise.all(page.items.map(a => options.entityOfApp(a)));
+    const allowed = await scope.filter(
+      page.items.map((app, i) => ({ app, entityRef: refs[i] })),
+    );
+    const items = await Promise.all(allowed.map(a => appResponse(a.app.name)));
     res.json({ items, nextCursor: page.nextCursor });
   });
 
   router.get('/apps/:name', async (req, res) => {
+    await readApp(req, req.params.name);
     res.json(await appResponse(req.params.name));
   });
 
@@ -150,7 +199,7 @@ export function createDeployRouter(
   });
 
   router.get('/apps/:name/deployments', async (req, res) => {
-    await store.apps.require(req.params.name);
+    await readApp(req, req.params.name);
     const page = await store.deployments.list({
       app: req.params.name,
       limit: limitOf(req, 50, 500),
@@ -176,9 +225,8 @@ export function createDeployRouter(
   });
 
   router.get('/deployments/:id', async (req, res) => {
-    res.json(
-      toPublicDeployment(await store.deployments.require(req.params.id)),
-    );
+    const { deployment } = await readDeployment(req, req.params.id);
+    res.json(toPublicDeployment(deployment));
   });
 
   router.post('/deployments/:id/cancel', async (req, res) => {
@@ -190,7 +238,7 @@ export function createDeployRouter(
 
   router.get('/deployments/:id/logs', async (req, res) => {
     const id = req.params.id;
-    await store.deployments.require(id);
+    const { stillReadable } = await readDeployment(req, id);
     if (req.query.follow !== 'true') {
       const limit = limitOf(req, 1000, 5000);
       const items = await store.logs.read(id, {
@@ -230,7 +278,12 @@ export function createDeployRouter(
     );
     const until = Date.now() + MAX_FOLLOW_MS;
     try {
-      while (!closed.signal.aborted && Date.now() < until) {
+      // Checked each round (cached): a revoked reader stops within the TTL.
+      while (
+        !closed.signal.aborted &&
+        Date.now() < until &&
+        (await stillReadable())
+      ) {
         // Read the status before the lines: a line stored after this read
         // is still picked up by the next round.
         const deployment = await store.deployments.require(id);

@@ -147,9 +147,17 @@ export class EntityRefResolver {
     return (await this.#links.get()).appOf.get(lower(entityRef)) ?? null;
   }
 
-  /** Every `owner/repo` the catalog names (for the polling fallback). */
+  /** Every `owner/repo` the catalog names. */
   async repositories(): Promise<string[]> {
     return [...(await this.#links.get()).bySlug.keys()];
+  }
+
+  /** Every `owner/repo` a Slipway app deploys from (for the polling fallback). */
+  async appRepositories(): Promise<string[]> {
+    const repos = (await this.#apps.get()).flatMap(a =>
+      a.repo ? [a.repo] : [],
+    );
+    return [...new Set(repos)];
   }
 
   /**

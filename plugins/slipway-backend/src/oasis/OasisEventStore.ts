@@ -61,6 +61,12 @@ export const EVENT_WRITER_LOCK: [number, number] = [0x534c5057, 1];
 /** Groupings of `GET /events/stats`. */
 export type OasisStatsGroupBy = 'source' | 'kind' | 'status' | 'vtid';
 
+/** One (entity, source) slice of a stats group, for read filters. */
+export interface StatsScope {
+  entityRef: string | null;
+  source: string;
+}
+
 /** Body of `GET /events/stats`. */
 export interface OasisEventStats {
   groupBy: OasisStatsGroupBy;
@@ -290,21 +296,44 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     return rows.map(rowToEvent);
   }
 
-  /** Counts grouped by one column. */
+  /**
+   * Counts grouped by one column. With `visible`, only the events it keeps
+   * count: the groups are split by entity and source and `visible` is asked
+   * once per (entity, source) pair.
+   */
   async stats(
     filter: EventFilter,
     groupBy: OasisStatsGroupBy,
+    visible?: (items: StatsScope[]) => Promise<StatsScope[]>,
   ): Promise<OasisEventStats> {
-    const rows: Array<{ key: string; count: string | number }> =
-      await applyEventFilter(
-        this.#knex(TABLE)
-          .select({ key: groupBy })
-          .count({ count: '*' })
-          .groupBy(groupBy),
-        filter,
-      );
-    const counts = rows
-      .map(r => ({ key: String(r.key), count: Number(r.count) }))
+    const columns = visible
+      ? [...new Set([groupBy, 'entity_ref', 'source'])]
+      : [groupBy];
+    const rows: Array<{
+      key: string;
+      count: string | number;
+      entity_ref?: string | null;
+      source?: string;
+    }> = await applyEventFilter(
+      this.#knex(TABLE)
+        .select({ key: groupBy }, ...columns.filter(c => c !== groupBy))
+        .count({ count: '*' })
+        .groupBy(columns),
+      filter,
+    );
+    const scopes = rows.map(r => ({
+      entityRef: r.entity_ref ?? null,
+      source: String(r.source ?? (groupBy === 'source' ? r.key : '')),
+      key: String(r.key),
+      count: Number(r.count),
+    }));
+    const kept = visible ? await visible(scopes) : scopes;
+    const totals = new Map<string, number>();
+    for (const s of kept as typeof scopes) {
+      totals.set(s.key, (totals.get(s.key) ?? 0) + s.count);
+    }
+    const counts = [...totals]
+      .map(([key, count]) => ({ key, count }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
     return {
       groupBy,

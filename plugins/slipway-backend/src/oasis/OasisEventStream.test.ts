@@ -9,6 +9,7 @@ import { createEventsRouter } from './eventsRouter';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventStream } from './OasisEventStream';
 import { OasisEventTailer } from './OasisEventTailer';
+import { StreamConnections } from './streamConnections';
 import { testEvent as event, waitUntil } from './__testUtils__/events';
 import {
   assertStrictlyIncreasing,
@@ -29,7 +30,11 @@ const describePostgres = postgresAvailable() ? describe : describe.skip;
 /** The events routes on a plain express app: store, tailer and stream in reach. */
 async function startStreamServer(
   knex: Knex,
-  options: { maxBufferedEvents?: number; pollIntervalMs?: number } = {},
+  options: {
+    maxBufferedEvents?: number;
+    pollIntervalMs?: number;
+    maxConnectionMs?: number;
+  } = {},
 ) {
   const store = await OasisEventStore.create({ knex });
   const tailer = new OasisEventTailer({
@@ -41,6 +46,7 @@ async function startStreamServer(
     tailer,
     maxBufferedEvents: options.maxBufferedEvents ?? 500,
     heartbeatMs: 200,
+    maxConnectionMs: options.maxConnectionMs,
   });
   const app = express();
   app.use(
@@ -51,6 +57,17 @@ async function startStreamServer(
       httpAuth: mockServices.httpAuth(),
       permissions: mockServices.permissions(),
       vtid: new VtidExtractor(),
+      // Read checks are proven in access/reads.test.ts; here everyone reads.
+      access: {
+        scopeOf: async () => ({
+          principal: 'service:test',
+          unrestricted: true,
+          canReadEntity: async () => true,
+          canReadEvent: async () => true,
+          filter: async items => items,
+        }),
+      },
+      connections: new StreamConnections({ maxPerCaller: 1000 }),
     }),
   );
   app.use(
@@ -246,6 +263,28 @@ describe('GET /events/stream', () => {
       }
     },
   );
+});
+
+describe('GET /events/stream lifetime', () => {
+  it('ends a connection after maxConnectionMs; the client resumes where it was', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const s = await startStreamServer(knex, { maxConnectionMs: 1000 });
+    try {
+      const first = s.open('/api/slipway/events/stream');
+      expect(await first.status).toBe(200);
+      const a = await s.store.publish(event('before end'));
+      await first.waitFor(1);
+      const started = Date.now();
+      await first.ended;
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(first.comments).toContain('stream lifetime reached, reconnect');
+      const b = await s.store.publish(event('meanwhile'));
+      const resumed = s.open(`/api/slipway/events/stream?lastEventId=${a.id}`);
+      expect((await resumed.waitFor(1)).map(e => e.id)).toEqual([b.id]);
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe('GET /events/stream through the backend', () => {

@@ -1,5 +1,6 @@
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import type { Request, Response } from 'express';
+import type { ReadScope } from '../access';
 import { EventFilter, matchesEventFilter } from './filters';
 import { OasisEventStore } from './OasisEventStore';
 import { OasisEventTailer } from './OasisEventTailer';
@@ -13,6 +14,17 @@ export interface OasisEventStreamOptions {
   heartbeatMs?: number;
   /** Page size of replays from the table. */
   replayBatchSize?: number;
+  /**
+   * Events one connection replays after its Last-Event-ID (or `since`) at
+   * most; beyond, it sends `replay-limit` and ends (default 1000).
+   */
+  maxReplayEvents?: number;
+  /**
+   * A connection ends after this long (default one hour) and the client
+   * resumes with Last-Event-ID: a new request, so its credentials are
+   * checked again and a token that expired meanwhile ends its reading.
+   */
+  maxConnectionMs?: number;
   /**
    * Ends every stream when aborted (backend shutdown): the HTTP server
    * waits for open connections, and clients resume with Last-Event-ID.
@@ -46,6 +58,8 @@ export class OasisEventStream {
   readonly #maxBuffered: number;
   readonly #heartbeatMs: number;
   readonly #replayBatchSize: number;
+  readonly #maxReplay: number;
+  readonly #maxConnectionMs: number;
   readonly #shutdown?: AbortSignal;
   readonly #buffers = new Set<{ length: number }>();
   #overflows = 0;
@@ -56,6 +70,11 @@ export class OasisEventStream {
     this.#maxBuffered = options.maxBufferedEvents ?? 500;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
     this.#replayBatchSize = options.replayBatchSize ?? 500;
+    this.#maxReplay = Math.max(1, options.maxReplayEvents ?? 1000);
+    this.#maxConnectionMs = Math.max(
+      1000,
+      options.maxConnectionMs ?? 3_600_000,
+    );
     this.#shutdown = options.shutdown;
   }
 
@@ -74,13 +93,18 @@ export class OasisEventStream {
 
   /**
    * Streams to one client until it disconnects. `lastEventId` (from the
-   * header or query) asks for a replay of everything after it.
+   * header or query) asks for a replay of what came after it: at most
+   * `maxReplayEvents` events; when more are waiting, a `replay-limit`
+   * event (`{ message, lastEventId }`) ends the stream, and the client
+   * resumes from that id (a new request, checked again) or re-queries
+   * `GET /events`. Only events `scope` may read are sent, live or replayed.
    */
   async serve(
     req: Request,
     res: Response,
     filter: EventFilter,
     lastEventId: bigint | undefined,
+    scope: Pick<ReadScope, 'canReadEvent'>,
   ): Promise<void> {
     let closed = false;
     let wake: (() => void) | undefined;
@@ -166,22 +190,36 @@ export class OasisEventStream {
         res.write(': heartbeat\n\n');
       }
     }, this.#heartbeatMs);
+    const lifetime = setTimeout(() => {
+      if (!closed) res.write(': stream lifetime reached, reconnect\n\n');
+      onClose();
+    }, this.#maxConnectionMs);
 
     let lastSent = lastEventId ?? (filter.since ? 0n : subscription.horizon);
     let catchUpTo: bigint | undefined =
       lastEventId !== undefined || filter.since
         ? subscription.horizon
         : undefined;
-    const send = async (event: OasisEvent) => {
+    const send = async (event: OasisEvent): Promise<boolean> => {
       const id = BigInt(event.id);
       if (id <= lastSent) {
-        return;
+        return false;
       }
+      // Checked as it goes out: a revoked reader stops within the TTL.
+      const readable = await scope.canReadEvent(event);
+      if (closed) throw new ClosedError();
       lastSent = id;
+      if (!readable) {
+        return false;
+      }
       await write(
         `id: ${event.id}\nevent: oasis\ndata: ${JSON.stringify(event)}\n\n`,
       );
+      return true;
     };
+    // The client's own replay is bounded; catching up after an overflow is
+    // not (it only covers what this connection dropped).
+    let replayBudget = catchUpTo === undefined ? Infinity : this.#maxReplay;
 
     try {
       await write('retry: 2000\n: connected\n\n');
@@ -195,13 +233,18 @@ export class OasisEventStream {
               this.#replayBatchSize,
             );
             for (const event of page) {
-              await send(event);
+              if (replayBudget <= 0) {
+                await this.#replayLimit(write, lastSent);
+                return;
+              }
+              if (await send(event)) replayBudget--;
             }
             if (page.length < this.#replayBatchSize) {
               break;
             }
           }
           catchUpTo = undefined;
+          replayBudget = Infinity;
         }
         while (buffer.length > 0 && !overflow) {
           const event = buffer.shift()!;
@@ -230,11 +273,27 @@ export class OasisEventStream {
       }
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(lifetime);
       subscription.unsubscribe();
       this.#buffers.delete(holder);
       req.off('close', onClose);
       this.#shutdown?.removeEventListener('abort', onClose);
       res.end();
     }
+  }
+
+  /** Ends a replay that reached `maxReplayEvents`. */
+  async #replayLimit(write: (chunk: string) => Promise<void>, last: bigint) {
+    // Events read but not readable were skipped: resuming after `last`
+    // does not read them again.
+    const message = `This stream replays at most ${
+      this.#maxReplay
+    } events (slipway.events.stream.maxReplayEvents) and more are waiting: resume from lastEventId ${last}, or load them with GET /events`;
+    await write(
+      `id: ${last}\nevent: replay-limit\ndata: ${JSON.stringify({
+        message,
+        lastEventId: String(last),
+      })}\n\n`,
+    );
   }
 }

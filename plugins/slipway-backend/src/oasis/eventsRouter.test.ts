@@ -29,7 +29,11 @@ describe('/events', () => {
     'publishes with permission, validates, lists with filters and cursors, counts on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
-      const { server } = await startWatchBackend({ knex });
+      // The events' entity is in the catalog: readers see them.
+      const { server } = await startWatchBackend({
+        knex,
+        entities: [repoEntity('orders-api', 'acme/orders-api')],
+      });
 
       // User and service credentials may publish.
       const created = await request(server)

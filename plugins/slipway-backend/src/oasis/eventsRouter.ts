@@ -2,10 +2,12 @@ import {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { slipwayEventCreatePermission } from '@slipway/plugin-slipway-common';
 import express from 'express';
+import type { ReadAccess } from '../access';
+import type { StreamConnections } from './streamConnections';
 import Router from 'express-promise-router';
 import { parseEventId, parseLimit } from './cursor';
 import { parseEventFilter } from './filters';
@@ -23,24 +25,33 @@ export interface EventsRouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   vtid: VtidExtractor;
+  /** Who may read which events (they follow their entity in the catalog). */
+  access: ReadAccess;
+  /** The per-caller cap on open streams. */
+  connections: StreamConnections;
 }
 
 /**
- * `/events` routes: list, get, stats, stream and publish. Reads use the
- * plugin's default auth policy (a signed-in user or a service); publishing
- * also needs the `slipway.event.create` permission.
+ * `/events` routes: list, get, stats, stream and publish. Reads need a
+ * signed-in user or a service and show a user only the events they may
+ * read (see ReadScope.canReadEvent): a list page is filtered after it is
+ * read (a page may hold fewer items than `limit`, `nextCursor` still
+ * continues), an event they may not read answers 404, as a missing one.
+ * Publishing also needs the `slipway.event.create` permission.
  */
 export function createEventsRouter(
   options: EventsRouterOptions,
 ): express.Router {
-  const { store, stream, httpAuth, permissions, vtid } = options;
+  const { store, stream, httpAuth, permissions, vtid, access } = options;
   const router = Router();
 
   router.get('/events', async (req, res) => {
     const filter = parseEventFilter(req.query);
     const limit = parseLimit(req.query.limit);
     const cursor = optionalString(req.query.cursor, 'cursor');
-    res.json(await store.list(filter, { limit, cursor }));
+    const scope = await access.scopeOf(req);
+    const page = await store.list(filter, { limit, cursor });
+    res.json({ ...page, items: await scope.filter(page.items) });
   });
 
   router.get('/events/stats', async (req, res) => {
@@ -53,7 +64,12 @@ export function createEventsRouter(
       );
     }
     const filter = parseEventFilter(rest);
-    res.json(await store.stats(filter, groupBy as OasisStatsGroupBy));
+    const scope = await access.scopeOf(req);
+    res.json(
+      await store.stats(filter, groupBy as OasisStatsGroupBy, items =>
+        scope.filter(items),
+      ),
+    );
   });
 
   router.get('/events/stream', async (req, res) => {
@@ -65,11 +81,30 @@ export function createEventsRouter(
       raw === undefined || raw === ''
         ? undefined
         : parseEventId(raw, 'Last-Event-ID');
-    await stream.serve(req, res, filter, lastEventId);
+    // A reconnect is a new request: credentials, the cap and the read
+    // checks apply again.
+    const scope = await access.scopeOf(req);
+    const release = options.connections.tryAcquire(scope.principal);
+    if (!release) {
+      options.connections.refuse(res, req.method, req.originalUrl);
+      return;
+    }
+    try {
+      await stream.serve(req, res, filter, lastEventId, scope);
+    } finally {
+      release();
+    }
   });
 
   router.get('/events/:id', async (req, res) => {
-    res.json(await store.get(parseEventId(req.params.id)));
+    const id = parseEventId(req.params.id);
+    const scope = await access.scopeOf(req);
+    const event = await store.get(id);
+    if (!(await scope.canReadEvent(event))) {
+      // As for a missing event: whether it exists is not shown either.
+      throw new NotFoundError(`No OASIS event with id ${id}`);
+    }
+    res.json(event);
   });
 
   router.post('/events', express.json({ limit: '1mb' }), async (req, res) => {

@@ -1,4 +1,4 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import express from 'express';
 import Router from 'express-promise-router';
 import type Docker from 'dockerode';
@@ -18,6 +18,25 @@ export interface RouterOptions {
   watchRouter?: express.Router;
   /** Deploy engine routes (`/apps`, `/deployments`), with their own JSON parser. */
   deployRouter?: express.Router;
+  /** Tells a signed-in caller of `/health` from an anonymous one. */
+  httpAuth?: HttpAuthService;
+}
+
+/** Whether the request carries valid user or service credentials. */
+async function signedIn(
+  httpAuth: HttpAuthService | undefined,
+  req: express.Request,
+): Promise<boolean> {
+  if (!httpAuth) return false;
+  try {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service', 'none'],
+    });
+    return credentials.principal.type !== 'none';
+  } catch {
+    // An invalid or expired token: answered as anonymous.
+    return false;
+  }
 }
 
 /**
@@ -29,7 +48,7 @@ export async function createRouter(
 ): Promise<express.Router> {
   const router = Router();
 
-  router.get('/health', async (_req, res) => {
+  router.get('/health', async (req, res) => {
     const health = await checkHealth({
       knex: options.knex,
       docker: options.docker,
@@ -37,7 +56,14 @@ export async function createRouter(
     });
     // A missing Docker engine degrades deploys but the API itself is up,
     // so only a database failure makes the endpoint unhealthy.
-    res.status(health.database.status === 'ok' ? 200 : 503).json(health);
+    res.status(health.database.status === 'ok' ? 200 : 503);
+    // Anonymous probes learn up or down; the engine endpoint, versions and
+    // errors are for signed-in users and services.
+    if (await signedIn(options.httpAuth, req)) {
+      res.json(health);
+    } else {
+      res.json({ status: health.status });
+    }
   });
 
   // Watch first: its webhook route reads the raw body, which a JSON parser

@@ -3,8 +3,14 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { slipwayDeliveryReprocessPermission } from '@slipway/plugin-slipway-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  slipwayDeliveryReadPermission,
+  slipwayDeliveryReprocessPermission,
+} from '@slipway/plugin-slipway-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { Knex } from 'knex';
@@ -15,8 +21,9 @@ const RESULTS = ['stored', 'ignored', 'failed'];
 
 /**
  * `/deliveries`: the stored GitHub deliveries (newest first) and their
- * re-mapping. Listing needs any signed-in user or service; reprocessing
- * needs `slipway.delivery.reprocess`.
+ * re-mapping. Reading them (full payloads of any repository a hook
+ * delivers) needs `slipway.delivery.read`; reprocessing needs
+ * `slipway.delivery.reprocess`.
  */
 export function createDeliveriesRouter(options: {
   knex: Knex;
@@ -28,7 +35,30 @@ export function createDeliveriesRouter(options: {
   const router = Router();
   const isPostgres = knex.client.config.client === 'pg';
 
+  const authorize = async (
+    req: express.Request,
+    permission: BasicPermission,
+    what: string,
+  ) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `${what} needs the ${permission.name} permission; ask an administrator to grant it`,
+      );
+    }
+  };
+
   router.get('/deliveries', async (req, res) => {
+    await authorize(
+      req,
+      slipwayDeliveryReadPermission,
+      'Reading webhook deliveries',
+    );
     const limit = parseLimit(req.query.limit);
     const { result, cursor } = req.query;
     const query = knex('webhook_deliveries')
@@ -75,6 +105,11 @@ export function createDeliveriesRouter(options: {
   });
 
   router.get('/deliveries/:id', async (req, res) => {
+    await authorize(
+      req,
+      slipwayDeliveryReadPermission,
+      'Reading webhook deliveries',
+    );
     const row = await knex('webhook_deliveries')
       .where('delivery_id', req.params.id)
       .first();
@@ -85,18 +120,11 @@ export function createDeliveriesRouter(options: {
   });
 
   router.post('/deliveries/:id/reprocess', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize(
-      [{ permission: slipwayDeliveryReprocessPermission }],
-      { credentials },
+    await authorize(
+      req,
+      slipwayDeliveryReprocessPermission,
+      'Reprocessing deliveries',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'Reprocessing deliveries needs the slipway.delivery.reprocess permission',
-      );
-    }
     res.json(await processor.reprocess(req.params.id));
   });
 

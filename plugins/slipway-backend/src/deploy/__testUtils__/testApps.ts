@@ -145,6 +145,14 @@ export function testConfig(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** The entity tests give their apps; the mock catalog serves it to all. */
+const demoEntity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'demo', namespace: 'default' },
+  spec: { type: 'service', owner: 'guests', lifecycle: 'experimental' },
+};
+
 /** Starts the plugin in a test backend on the given database. */
 export async function startBackend(
   knex: Knex,
@@ -156,7 +164,8 @@ export async function startBackend(
       slipwayPlugin,
       mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({ data: config }),
-      catalogServiceMock.factory({ entities: [] }),
+      // Apps of component:default/demo: its readers (every user here) see them.
+      catalogServiceMock.factory({ entities: [demoEntity] }),
       ...extraFeatures,
     ],
   });

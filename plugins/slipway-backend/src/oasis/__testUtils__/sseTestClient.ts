@@ -5,6 +5,8 @@ import http from 'node:http';
 export interface SseTestClient {
   events: OasisEvent[];
   comments: string[];
+  /** Events of other types (`replay-limit`, `error`), parsed. */
+  notices: Array<{ event: string; id?: string; data: any }>;
   /** Resolves once `n` events have arrived (rejects after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<OasisEvent[]>;
   pause(): void;
@@ -23,6 +25,7 @@ export function openSse(
 ): SseTestClient {
   const events: OasisEvent[] = [];
   const comments: string[] = [];
+  const notices: SseTestClient['notices'] = [];
   const waiters = new Set<() => void>();
   let response: http.IncomingMessage | undefined;
   let resolveStatus: (s: number) => void = () => {};
@@ -50,12 +53,16 @@ export function openSse(
         pending = pending.slice(end + 2);
         let data: string | undefined;
         let id: string | undefined;
+        let type = 'message';
         for (const line of block.split('\n')) {
           if (line.startsWith(':')) comments.push(line.slice(1).trim());
           else if (line.startsWith('data: ')) data = line.slice(6);
           else if (line.startsWith('id: ')) id = line.slice(4);
+          else if (line.startsWith('event: ')) type = line.slice(7);
         }
-        if (data !== undefined) {
+        if (data !== undefined && type !== 'oasis') {
+          notices.push({ event: type, id, data: JSON.parse(data) });
+        } else if (data !== undefined) {
           const event = JSON.parse(data) as OasisEvent;
           if (id !== event.id) {
             throw new Error(`SSE id ${id} does not match event ${event.id}`);
@@ -70,6 +77,7 @@ export function openSse(
   return {
     events,
     comments,
+    notices,
     status,
     ended,
     waitFor(n, timeoutMs = 20_000) {
