@@ -7,7 +7,7 @@ import { applyDatabaseMigrations } from './database/migrations';
 import { createDockerClient, resolveDockerEndpoint } from './deploy/docker';
 import { createDeployEngine } from './deploy/createDeployEngine';
 import { createDeployRouter } from './deploy/router';
-import { deployPermissions } from './deploy/permissions';
+import { registerSlipwayPermissions } from './permissions';
 import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -43,6 +43,7 @@ export const slipwayPlugin = createBackendPlugin({
         auth: coreServices.auth,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        auditor: coreServices.auditor,
       },
       async init({
         config,
@@ -56,6 +57,7 @@ export const slipwayPlugin = createBackendPlugin({
         auth,
         scheduler,
         catalog,
+        auditor,
       }) {
         const knex = await database.getClient();
         // Ends the live streams (events, deployment logs) on shutdown: the
@@ -89,6 +91,7 @@ export const slipwayPlugin = createBackendPlugin({
           auth,
           httpAuth,
           permissions,
+          auditor,
           scheduler,
           // GitHub events of a deployed app's repository reach its entity.
           apps: () => deployStore.apps.listLinks(),
@@ -122,7 +125,14 @@ export const slipwayPlugin = createBackendPlugin({
             appForEntity: ref => watch.entityRefs.appForEntity(ref),
           }),
         );
-        permissionsRegistry.addPermissions(deployPermissions);
+        // Apps are a resource type: policies decide per app (e.g. "owners of
+        // the app's entity deploy it"), conditions resolved here.
+        registerSlipwayPermissions({
+          registry: permissionsRegistry,
+          getApp: name => deployStore.apps.get(name),
+          catalog,
+          auth,
+        });
         // Acts on the triggers that signed deliveries (and the poller)
         // recorded with their events; never on events published by others.
         const autoDeploy = createAutoDeploy({
@@ -156,6 +166,7 @@ export const slipwayPlugin = createBackendPlugin({
               signals: deploy.signals,
               httpAuth,
               permissions,
+              auditor,
             }),
           }),
         );

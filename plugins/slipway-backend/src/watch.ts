@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   AuthService,
   HttpAuthService,
   LoggerService,
@@ -67,6 +68,8 @@ export async function createWatch(options: {
   auth: AuthService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Records every change the routes make. */
+  auditor: AuditorService;
   scheduler?: SchedulerService;
   /** The deploy engine's apps, so their events reach their entities. */
   apps?: () => Promise<AppLink[]>;
@@ -131,6 +134,7 @@ export async function createWatch(options: {
       stream: eventStream,
       httpAuth,
       permissions,
+      auditor: options.auditor,
       vtid,
     }),
   );
@@ -140,6 +144,7 @@ export async function createWatch(options: {
       processor,
       httpAuth,
       permissions,
+      auditor: options.auditor,
     }),
   );
   router.use(createCicdRouter({ status: cicdStatus }));

@@ -50,6 +50,7 @@ async function startStreamServer(
       stream,
       httpAuth: mockServices.httpAuth(),
       permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
       vtid: new VtidExtractor(),
     }),
   );

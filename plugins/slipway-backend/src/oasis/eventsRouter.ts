@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -7,6 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { slipwayEventCreatePermission } from '@slipway/plugin-slipway-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { auditRequest } from '../audit/auditRequest';
 import { parseEventId, parseLimit } from './cursor';
 import { parseEventFilter } from './filters';
 import { OasisEventStore, OasisStatsGroupBy } from './OasisEventStore';
@@ -22,6 +24,8 @@ export interface EventsRouterOptions {
   stream: OasisEventStream;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Records every publish: who, what and the outcome. */
+  auditor: AuditorService;
   vtid: VtidExtractor;
 }
 
@@ -72,26 +76,35 @@ export function createEventsRouter(
     res.json(await store.get(parseEventId(req.params.id)));
   });
 
-  router.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize(
-      [{ permission: slipwayEventCreatePermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'Publishing OASIS events needs the slipway.event.create permission; ask an administrator to grant it',
+  const audit = auditRequest(options.auditor, 'event-publish', req => ({
+    source: req.body?.source,
+    kind: req.body?.kind,
+  }));
+  router.post(
+    '/events',
+    express.json({ limit: '1mb' }),
+    audit,
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const [decision] = await permissions.authorize(
+        [{ permission: slipwayEventCreatePermission }],
+        { credentials },
       );
-    }
-    const input = validatePublishedEvent(req.body);
-    if (input.vtid === undefined && input.layer === undefined) {
-      Object.assign(input, vtid.extract([input.title]));
-    }
-    const event = await store.publish(input);
-    res.status(201).json(event);
-  });
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          'Publishing OASIS events needs the slipway.event.create permission; ask an administrator to grant it',
+        );
+      }
+      const input = validatePublishedEvent(req.body);
+      if (input.vtid === undefined && input.layer === undefined) {
+        Object.assign(input, vtid.extract([input.title]));
+      }
+      const event = await store.publish(input);
+      res.status(201).json(event);
+    },
+  );
 
   return router;
 }
