@@ -59,7 +59,7 @@ describe('slipway-app resource permissions, decided by the real permission backe
   it.each(databases.eachSupportedId())(
     'lets the owner of the app entity deploy, cancel and change it, refuses everyone else with 403 naming the permission, and changes nothing on %p',
     async databaseId => {
-      const { backend, server, knex, audit } = await startPermissionBackend({
+      const { backend, server, knex } = await startPermissionBackend({
         databases,
         databaseId,
         entities,
