@@ -11,7 +11,7 @@ import { waitForDeployment } from '../deploy/__testUtils__/testApps';
 import {
   createSlipwayAppConditionalDecision,
   slipwayAppConditions,
-} from './rules';
+} from '@slipway/plugin-slipway-node';
 import { startPermissionBackend } from './__testUtils__/permissionBackend';
 
 jest.setTimeout(120_000);

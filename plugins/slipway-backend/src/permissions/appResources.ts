@@ -1,7 +1,7 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { AppRecord } from '../deploy/store/records';
-import type { SlipwayAppResource } from './rules';
+import type { SlipwayAppResource } from '@slipway/plugin-slipway-node';
 
 /** Turns a possibly short owner ("team-a", "user:bob") into a full ref. */
 function fullOwnerRef(owner: string, namespace: string): string {

@@ -13,7 +13,7 @@ import { createAppResourceLoader } from './appResources';
 import {
   slipwayAppPermissionResourceRef,
   slipwayAppPermissionRules,
-} from './rules';
+} from '@slipway/plugin-slipway-node';
 
 /**
  * Registers every permission the Slipway backend checks, and the
