@@ -1,4 +1,10 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import permissionPlugin from '@backstage/plugin-permission-backend';
 import {
   AuthorizeResult,
   ConditionalPolicyDecision,
@@ -22,7 +28,10 @@ import {
   SlipwayAppResource,
   slipwayAppPermissionRules,
 } from '@slipway/plugin-slipway-node';
-import { SlipwayExamplePolicy } from './permissionPolicy';
+import {
+  SlipwayExamplePolicy,
+  slipwayExamplePolicyModule,
+} from './permissionPolicy';
 
 const user = (ref: string, groups: string[] = []): PolicyQueryUser =>
   ({
@@ -164,5 +173,55 @@ describe('SlipwayExamplePolicy', () => {
     expect(
       await policy.handle({ permission: slipwayDeliveryReadPermission }),
     ).toEqual({ result: AuthorizeResult.ALLOW });
+  });
+});
+
+describe('slipwayExamplePolicyModule', () => {
+  it('installs the policy in the real permission backend, admin groups from config', async () => {
+    const backend = await startTestBackend({
+      features: [
+        permissionPlugin,
+        slipwayExamplePolicyModule,
+        mockServices.rootConfig.factory({
+          data: {
+            permission: { enabled: true },
+            // The mock user info gives each user only their own ref as claim.
+            slipway: { permission: { adminGroups: ['user:default/root'] } },
+          },
+        }),
+      ],
+    });
+    try {
+      const decide = async (user: string, permission: any) => {
+        const response = await fetch(
+          `http://127.0.0.1:${
+            (backend.server.address() as any).port
+          }/api/permission/authorize`,
+          {
+            method: 'POST',
+            headers: {
+              authorization: mockCredentials.user.header(user),
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({ items: [{ id: '1', permission }] }),
+          },
+        );
+        const body = await response.json();
+        expect(response.status).toBe(200);
+        return body.items[0];
+      };
+      const read = slipwayDeliveryReadPermission;
+      expect((await decide('user:default/root', read)).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+      expect((await decide('user:default/bob', read)).result).toBe(
+        AuthorizeResult.DENY,
+      );
+      expect(
+        (await decide('user:default/bob', slipwayAppCreatePermission)).result,
+      ).toBe(AuthorizeResult.ALLOW);
+    } finally {
+      await backend.stop();
+    }
   });
 });
