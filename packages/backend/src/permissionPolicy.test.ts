@@ -192,7 +192,7 @@ describe('slipwayExamplePolicyModule', () => {
       ],
     });
     try {
-      const decide = async (user: string, permission: any) => {
+      const decide = async (userRef: string, permission: any) => {
         const response = await fetch(
           `http://127.0.0.1:${
             (backend.server.address() as any).port
@@ -200,7 +200,7 @@ describe('slipwayExamplePolicyModule', () => {
           {
             method: 'POST',
             headers: {
-              authorization: mockCredentials.user.header(user),
+              authorization: mockCredentials.user.header(userRef),
               'content-type': 'application/json',
             },
             body: JSON.stringify({ items: [{ id: '1', permission }] }),
