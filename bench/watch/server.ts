@@ -130,6 +130,7 @@ async function serveWatchRouter(): Promise<Served> {
     auth: { getOwnServiceCredentials: async () => ({}) } as any,
     httpAuth: {} as any,
     permissions: {} as any,
+    auditor: mockServices.auditor.mock(),
   });
   const app = express();
   app.use('/api/slipway', watch.router);

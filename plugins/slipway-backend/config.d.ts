@@ -8,6 +8,20 @@ export interface Config {
      */
     allowedRepositories?: string[];
 
+    /**
+     * Settings of the example permission policy (packages/backend
+     * permissionPolicy.ts); your own policy may read them too.
+     */
+    permission?: {
+      /**
+       * Groups whose members may do everything in Slipway, and the only ones
+       * the example policy lets read raw webhook deliveries
+       * (slipway.delivery.read), reprocess them and register organization
+       * webhooks. Default: [group:default/admins].
+       */
+      adminGroups?: string[];
+    };
+
     /** GitHub webhook receiver. */
     github?: {
       /**

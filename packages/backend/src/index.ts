@@ -3,6 +3,7 @@
  * scaffolder it plugs into, guest sign-in, and the Slipway plugins.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { slipwayExamplePolicyModule } from './permissionPolicy';
 
 const backend = createBackend();
 
@@ -18,9 +19,10 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Owners of an app's entity change and deploy it; admins (config
+// slipway.permission.adminGroups) read and replay raw deliveries. See
+// permissionPolicy.ts and the Security model in the Slipway backend README.
+backend.add(slipwayExamplePolicyModule);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 

@@ -7,15 +7,10 @@ import { applyDatabaseMigrations } from './database/migrations';
 import { createDockerClient, resolveDockerEndpoint } from './deploy/docker';
 import { createDeployEngine } from './deploy/createDeployEngine';
 import { createDeployRouter } from './deploy/router';
-import { deployPermissions } from './deploy/permissions';
+import { registerSlipwayPermissions } from './permissions';
 import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import {
-  slipwayDeliveryReadPermission,
-  slipwayDeliveryReprocessPermission,
-  slipwayEventCreatePermission,
-} from '@slipway/plugin-slipway-common';
 import { createWatch } from './watch';
 import { createDeploymentLookup } from './cicd/deploymentLookup';
 import { DeployStore } from './deploy/DeployStore';
@@ -44,6 +39,7 @@ export const slipwayPlugin = createBackendPlugin({
         auth: coreServices.auth,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        auditor: coreServices.auditor,
       },
       async init({
         config,
@@ -57,6 +53,7 @@ export const slipwayPlugin = createBackendPlugin({
         auth,
         scheduler,
         catalog,
+        auditor,
       }) {
         const knex = await database.getClient();
         // Ends the live streams (events, deployment logs) on shutdown: the
@@ -90,16 +87,12 @@ export const slipwayPlugin = createBackendPlugin({
           auth,
           httpAuth,
           permissions,
+          auditor,
           scheduler,
           // GitHub events of a deployed app's repository reach its entity.
           apps: () => deployStore.apps.listLinks(),
           shutdown: shutdown.signal,
         });
-        permissionsRegistry.addPermissions([
-          slipwayEventCreatePermission,
-          slipwayDeliveryReadPermission,
-          slipwayDeliveryReprocessPermission,
-        ]);
         lifecycle.addShutdownHook(() => watch.close());
 
         const dockerEndpoint = resolveDockerEndpoint(config);
@@ -124,7 +117,14 @@ export const slipwayPlugin = createBackendPlugin({
             appForEntity: ref => watch.entityRefs.appForEntity(ref),
           }),
         );
-        permissionsRegistry.addPermissions(deployPermissions);
+        // Apps are a resource type: policies decide per app (e.g. "owners of
+        // the app's entity deploy it"), conditions resolved here.
+        registerSlipwayPermissions({
+          registry: permissionsRegistry,
+          getApp: name => deployStore.apps.get(name),
+          catalog,
+          auth,
+        });
         // Acts on the triggers that signed deliveries (and the poller)
         // recorded with their events; never on events published by others.
         const autoDeploy = createAutoDeploy({
@@ -162,6 +162,7 @@ export const slipwayPlugin = createBackendPlugin({
               access: watch.access,
               entityOfApp: async app =>
                 app.entityRef ?? (await watch.entityRefs.forApp(app.name)),
+              auditor,
             }),
             httpAuth,
           }),

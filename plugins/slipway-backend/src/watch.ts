@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   AuthService,
   HttpAuthService,
   LoggerService,
@@ -71,6 +72,8 @@ export async function createWatch(options: {
   auth: AuthService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Records every change the routes make. */
+  auditor: AuditorService;
   scheduler?: SchedulerService;
   /** The deploy engine's apps, so their events reach their entities. */
   apps?: () => Promise<AppLink[]>;
@@ -142,6 +145,7 @@ export async function createWatch(options: {
       stream: eventStream,
       httpAuth,
       permissions,
+      auditor: options.auditor,
       vtid,
       access,
       connections,
@@ -153,6 +157,7 @@ export async function createWatch(options: {
       processor,
       httpAuth,
       permissions,
+      auditor: options.auditor,
     }),
   );
   router.use(createCicdRouter({ status: cicdStatus, access }));

@@ -8,3 +8,4 @@ export * from './oasisEventsService';
 export * from './allowedRepositories';
 export * from './git';
 export * from './credentials';
+export * from './appPermissions';

@@ -1,4 +1,8 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import { InputError, ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type {
@@ -26,7 +30,7 @@ export function createDeployAction(options: {
   return createTemplateAction({
     id: 'slipway:deploy',
     description:
-      'Creates or updates the app in the Slipway deploy engine (service-to-service auth), queues a deployment and optionally waits until it is running.',
+      'Creates or updates the app in the Slipway deploy engine as the user who runs the template (their slipway permissions decide), queues a deployment and optionally waits until it is running.',
     examples,
     supportsDryRun: true,
     schema: {
@@ -113,7 +117,10 @@ export function createDeployAction(options: {
           )}": use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters.`,
         );
       }
-      const call = { discovery, auth, signal: ctx.signal };
+      // As the user who runs the template: a user without slipway.app.update
+      // on an app cannot change it through a template.
+      const onBehalfOf = await ctx.getInitiatorCredentials();
+      const call = { discovery, auth, onBehalfOf, signal: ctx.signal };
       const fields = {
         repoUrl: input.repoUrl,
         ref: input.ref,
@@ -176,7 +183,7 @@ export function createDeployAction(options: {
           },
         })
         .catch(async error => {
-          throw describeSlipwayError(error, input.name);
+          throw describeSlipwayError(error, input.name, onBehalfOf);
         });
       ctx.logger.info(`Queued deployment ${queued.id} of ${input.name}`);
 
@@ -235,13 +242,24 @@ export function createDeployAction(options: {
   });
 }
 
-function describeSlipwayError(error: unknown, name: string): Error {
+function describeSlipwayError(
+  error: unknown,
+  name: string,
+  onBehalfOf: BackstageCredentials,
+): Error {
   if (error instanceof ResponseError) {
     const status = error.response.status;
     const message = error.body?.error?.message ?? error.message;
     if (status === 401 || status === 403) {
+      const principal = onBehalfOf.principal as {
+        type: string;
+        userEntityRef?: string;
+        subject?: string;
+      };
+      const who =
+        principal.userEntityRef ?? principal.subject ?? principal.type;
       return new Error(
-        `The Slipway deploy engine refused to deploy ${name} (${status}): ${message}. Allow the scaffolder's service principal the slipway app permissions in your permission policy.`,
+        `The Slipway deploy engine refused to deploy ${name} (${status}) for ${who}, who runs this template: ${message}. The template acts as its user: the permission policy must grant that user the permission named (e.g. by owning the app's catalog entity).`,
       );
     }
     return new Error(

@@ -1,23 +1,30 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 
 /**
- * Calls the Slipway backend (`/api/slipway`) with a service token of this
- * plugin (service-to-service auth), found through discovery.
+ * Calls the Slipway backend (`/api/slipway`), found through discovery, with
+ * a token on behalf of `onBehalfOf`: the user who runs the template
+ * (`ctx.getInitiatorCredentials()`) for anything that changes an app, so
+ * Slipway's permissions decide for that user, not for the scaffolder.
  */
 export async function slipwayFetch(
   options: {
     discovery: DiscoveryService;
     auth: AuthService;
+    onBehalfOf: BackstageCredentials;
     signal?: AbortSignal;
   },
   path: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<Response> {
-  const { discovery, auth, signal } = options;
+  const { discovery, auth, signal, onBehalfOf } = options;
   const baseUrl = await discovery.getBaseUrl('slipway');
   const { token } = await auth.getPluginRequestToken({
-    onBehalfOf: await auth.getOwnServiceCredentials(),
+    onBehalfOf,
     targetPluginId: 'slipway',
   });
   return fetch(`${baseUrl}${path}`, {

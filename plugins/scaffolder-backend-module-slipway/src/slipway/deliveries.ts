@@ -35,7 +35,17 @@ export async function waitForPingDelivery(options: {
 }): Promise<void> {
   const { hookId, timeoutMs, signal } = options;
   const listPings = async () => {
-    const response = await slipwayFetch(options, '/deliveries?limit=100', {});
+    // The scaffolder's own credentials: this only learns whether a ping of
+    // the hook it just registered arrived (nothing of the payloads reaches
+    // the user), and raw deliveries are for admins (slipway.delivery.read).
+    const response = await slipwayFetch(
+      {
+        ...options,
+        onBehalfOf: await options.auth.getOwnServiceCredentials(),
+      },
+      '/deliveries?limit=100',
+      {},
+    );
     if (response.status === 404) {
       throw new ServiceUnavailableError(
         'Cannot verify the webhook: the Slipway backend has no /deliveries endpoint. Install @slipway/plugin-slipway-backend (or turn verify off).',

@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -20,6 +21,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import type { ReadAccess, ReadScope } from '../access';
+import { AuditMeta, auditRequest } from '../audit/auditRequest';
 import { DeployEngine } from './DeployEngine';
 import { AppInput, AppRecord } from './store/records';
 import { toPublicApp, toPublicDeployment } from './store/toPublic';
@@ -32,6 +34,8 @@ export interface DeployRouterOptions {
   signals: DeploymentSignals;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Records every change: who, what and the outcome. */
+  auditor: AuditorService;
   /** Ends log follow streams when aborted (backend shutdown). */
   shutdown?: AbortSignal;
   /** Who may read which app (apps follow their catalog entity). */
@@ -68,12 +72,13 @@ function cursorOf(req: Request): string | undefined {
  * app, its deployments and their logs only when the catalog serves them the
  * app's entity (an app without one: any signed-in user); otherwise the
  * answer is 404, as for a missing app, and lists leave it out. Every change
- * checks its permission.
+ * checks its permission (on the app, for the resource permissions) and goes
+ * to the auditor.
  */
 export function createDeployRouter(
   options: DeployRouterOptions,
 ): express.Router {
-  const { engine, signals, httpAuth, permissions } = options;
+  const { engine, signals, httpAuth, permissions, auditor } = options;
   const store = engine.store;
   const router = Router();
   // Own JSON parser: the plugin installs none globally (the webhook needs
@@ -98,10 +103,16 @@ export function createDeployRouter(
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
-        `You lack the permission ${permission.name}; ask an administrator to grant it.`,
+        `You lack the permission ${permission.name}${
+          app === undefined ? '' : ` on the app ${app}`
+        }; ask an administrator to grant it.`,
       );
     }
   };
+  const audit = (eventId: string, metaOf: (req: Request) => AuditMeta) =>
+    auditRequest(auditor, eventId, metaOf);
+  const byApp = (req: Request) => ({ app: req.params.name });
+  const bodyName = (req: Request) => ({ app: req.body?.name });
 
   const readable = async (scope: ReadScope, app: AppRecord) =>
     scope.canReadEntity(await options.entityOfApp(app));
@@ -142,10 +153,11 @@ export function createDeployRouter(
     return toPublicApp(app, current);
   };
 
-  router.post('/apps', async (req, res) => {
+  router.post('/apps', audit('app-create', bodyName), async (req, res) => {
     await authorize(req, slipwayAppCreatePermission);
     const input = parseAppInput(req.body, 'create') as AppInput;
     const { app, deployment } = await engine.createApp(input);
+    res.locals.auditMeta = { deploymentId: deployment.id };
     res.status(201).json({
       app: toPublicApp(app),
       deployment: toPublicDeployment(deployment),
@@ -172,31 +184,36 @@ export function createDeployRouter(
     res.json(await appResponse(req.params.name));
   });
 
-  router.patch('/apps/:name', async (req, res) => {
+  router.patch('/apps/:name', audit('app-update', byApp), async (req, res) => {
     await authorize(req, slipwayAppUpdatePermission, req.params.name);
     const patch = parseAppInput(req.body, 'update');
     await engine.updateApp(req.params.name, patch);
     res.json(await appResponse(req.params.name));
   });
 
-  router.delete('/apps/:name', async (req, res) => {
+  router.delete('/apps/:name', audit('app-delete', byApp), async (req, res) => {
     await authorize(req, slipwayAppDeletePermission, req.params.name);
     await engine.deleteApp(req.params.name);
     res.status(204).end();
   });
 
-  router.post('/apps/:name/deployments', async (req, res) => {
-    await authorize(req, slipwayDeployPermission, req.params.name);
-    const ref = req.body?.ref;
-    if (ref !== undefined && typeof ref !== 'string') {
-      throw new InputError('ref must be a branch, tag or commit sha string.');
-    }
-    const deployment = await engine.deploy(req.params.name, {
-      ref,
-      trigger: 'manual',
-    });
-    res.status(202).json(toPublicDeployment(deployment));
-  });
+  router.post(
+    '/apps/:name/deployments',
+    audit('deployment-create', byApp),
+    async (req, res) => {
+      await authorize(req, slipwayDeployPermission, req.params.name);
+      const ref = req.body?.ref;
+      if (ref !== undefined && typeof ref !== 'string') {
+        throw new InputError('ref must be a branch, tag or commit sha string.');
+      }
+      const deployment = await engine.deploy(req.params.name, {
+        ref,
+        trigger: 'manual',
+      });
+      res.locals.auditMeta = { deploymentId: deployment.id };
+      res.status(202).json(toPublicDeployment(deployment));
+    },
+  );
 
   router.get('/apps/:name/deployments', async (req, res) => {
     await readApp(req, req.params.name);
@@ -211,30 +228,40 @@ export function createDeployRouter(
     });
   });
 
-  router.post('/apps/:name/rollback', async (req, res) => {
-    await authorize(req, slipwayRollbackPermission, req.params.name);
-    const to = req.body?.toDeploymentId;
-    if (to !== undefined && !/^\d+$/.test(String(to))) {
-      throw new InputError('toDeploymentId must be a deployment id.');
-    }
-    const deployment = await engine.rollback(
-      req.params.name,
-      to === undefined ? undefined : String(to),
-    );
-    res.status(202).json(toPublicDeployment(deployment));
-  });
+  router.post(
+    '/apps/:name/rollback',
+    audit('deployment-rollback', byApp),
+    async (req, res) => {
+      await authorize(req, slipwayRollbackPermission, req.params.name);
+      const to = req.body?.toDeploymentId;
+      if (to !== undefined && !/^\d+$/.test(String(to))) {
+        throw new InputError('toDeploymentId must be a deployment id.');
+      }
+      const deployment = await engine.rollback(
+        req.params.name,
+        to === undefined ? undefined : String(to),
+      );
+      res.locals.auditMeta = { deploymentId: deployment.id };
+      res.status(202).json(toPublicDeployment(deployment));
+    },
+  );
 
   router.get('/deployments/:id', async (req, res) => {
     const { deployment } = await readDeployment(req, req.params.id);
     res.json(toPublicDeployment(deployment));
   });
 
-  router.post('/deployments/:id/cancel', async (req, res) => {
-    const target = await store.deployments.require(req.params.id);
-    await authorize(req, slipwayCancelPermission, target.app);
-    const deployment = await engine.cancel(req.params.id);
-    res.status(202).json(toPublicDeployment(deployment));
-  });
+  router.post(
+    '/deployments/:id/cancel',
+    audit('deployment-cancel', req => ({ deploymentId: req.params.id })),
+    async (req, res) => {
+      const target = await store.deployments.require(req.params.id);
+      res.locals.auditMeta = { app: target.app };
+      await authorize(req, slipwayCancelPermission, target.app);
+      const deployment = await engine.cancel(req.params.id);
+      res.status(202).json(toPublicDeployment(deployment));
+    },
+  );
 
   router.get('/deployments/:id/logs', async (req, res) => {
     const id = req.params.id;

@@ -56,6 +56,7 @@ async function startStreamServer(
       stream,
       httpAuth: mockServices.httpAuth(),
       permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
       vtid: new VtidExtractor(),
       // Read checks are proven in access/reads.test.ts; here everyone reads.
       access: {

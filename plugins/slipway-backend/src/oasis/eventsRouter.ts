@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -9,6 +10,7 @@ import express from 'express';
 import type { ReadAccess } from '../access';
 import type { StreamConnections } from './streamConnections';
 import Router from 'express-promise-router';
+import { auditRequest } from '../audit/auditRequest';
 import { parseEventId, parseLimit } from './cursor';
 import { parseEventFilter } from './filters';
 import { OasisEventStore, OasisStatsGroupBy } from './OasisEventStore';
@@ -24,6 +26,8 @@ export interface EventsRouterOptions {
   stream: OasisEventStream;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Records every publish: who, what and the outcome. */
+  auditor: AuditorService;
   vtid: VtidExtractor;
   /** Who may read which events (they follow their entity in the catalog). */
   access: ReadAccess;
@@ -107,26 +111,35 @@ export function createEventsRouter(
     res.json(event);
   });
 
-  router.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize(
-      [{ permission: slipwayEventCreatePermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'Publishing OASIS events needs the slipway.event.create permission; ask an administrator to grant it',
+  const audit = auditRequest(options.auditor, 'event-publish', req => ({
+    source: req.body?.source,
+    kind: req.body?.kind,
+  }));
+  router.post(
+    '/events',
+    express.json({ limit: '1mb' }),
+    audit,
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      const [decision] = await permissions.authorize(
+        [{ permission: slipwayEventCreatePermission }],
+        { credentials },
       );
-    }
-    const input = validatePublishedEvent(req.body);
-    if (input.vtid === undefined && input.layer === undefined) {
-      Object.assign(input, vtid.extract([input.title]));
-    }
-    const event = await store.publish(input);
-    res.status(201).json(event);
-  });
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(
+          'Publishing OASIS events needs the slipway.event.create permission; ask an administrator to grant it',
+        );
+      }
+      const input = validatePublishedEvent(req.body);
+      if (input.vtid === undefined && input.layer === undefined) {
+        Object.assign(input, vtid.extract([input.title]));
+      }
+      const event = await store.publish(input);
+      res.status(201).json(event);
+    },
+  );
 
   return router;
 }

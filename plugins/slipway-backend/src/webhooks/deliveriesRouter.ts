@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -14,6 +15,7 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { Knex } from 'knex';
+import { auditRequest } from '../audit/auditRequest';
 import { decodeCursor, encodeCursor, parseLimit } from '../oasis/cursor';
 import { rowToDelivery, WebhookProcessor } from './WebhookProcessor';
 
@@ -30,6 +32,8 @@ export function createDeliveriesRouter(options: {
   processor: WebhookProcessor;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  /** Records every reprocess: who, what and the outcome. */
+  auditor: AuditorService;
 }): express.Router {
   const { knex, processor, httpAuth, permissions } = options;
   const router = Router();
@@ -119,7 +123,10 @@ export function createDeliveriesRouter(options: {
     res.json(rowToDelivery(row, true));
   });
 
-  router.post('/deliveries/:id/reprocess', async (req, res) => {
+  const audit = auditRequest(options.auditor, 'delivery-reprocess', req => ({
+    deliveryId: req.params.id,
+  }));
+  router.post('/deliveries/:id/reprocess', audit, async (req, res) => {
     await authorize(
       req,
       slipwayDeliveryReprocessPermission,

@@ -1,0 +1,1 @@
+export { registerSlipwayPermissions } from './register';
