@@ -46,4 +46,39 @@ describe('inMemoryDatabases', () => {
     await expect(first.raw('select 1')).rejects.toThrow();
     await expect(second.raw('select 1')).rejects.toThrow();
   });
+
+  it('lets a query that a stopping plugin runs just after its shutdown finish before destroying', async () => {
+    let late: Promise<unknown> | undefined;
+    let client: Knex | undefined;
+    const lingering = createBackendPlugin({
+      pluginId: 'lingering',
+      register(env) {
+        env.registerInit({
+          deps: {
+            database: coreServices.database,
+            lifecycle: coreServices.lifecycle,
+          },
+          async init({ database, lifecycle }) {
+            client = await database.getClient();
+            await client.schema.createTable('ticks', t => t.integer('n'));
+            // Like a loop woken by the shutdown signal: one more round.
+            lifecycle.addShutdownHook(() => {
+              setTimeout(() => {
+                // .then() runs it now (a knex builder is lazy).
+                late = client!('ticks')
+                  .insert({ n: 1 })
+                  .then(rows => rows);
+              }, 200);
+            });
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [inMemoryDatabases(), lingering],
+    });
+    await backend.stop();
+    await expect(late).resolves.toBeDefined();
+    await expect(client!.raw('select 1')).rejects.toThrow();
+  });
 });

@@ -5,6 +5,14 @@
  * leaves a knex pool behind, and the pool's reaping interval keeps the Jest
  * worker alive after its tests ("A worker process has failed to exit
  * gracefully"). Tests use this factory instead.
+ *
+ * Some plugins' loops do not finish with their plugin: the catalog's
+ * processing engine stops without waiting for the round in flight, and
+ * loops woken by the shutdown signal run one more query. A pool destroyed
+ * under them turns that query into an unhandled "Unable to acquire a
+ * connection", which Jest pins on whatever test the worker runs next. So a
+ * database is destroyed only once it has been quiet: no query for
+ * QUIET_MS and none in flight (bounded by MAX_WAIT_MS).
  */
 import {
   coreServices,
@@ -12,20 +20,44 @@ import {
 } from '@backstage/backend-plugin-api';
 import knexFactory, { Knex } from 'knex';
 
+const QUIET_MS = 1000;
+const POLL_MS = 50;
+const MAX_WAIT_MS = 15_000;
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** Destroys `client` once no query ran for QUIET_MS and none is in flight. */
+async function destroyWhenQuiet(client: Knex, lastQueryAt: () => number) {
+  const pool = client.client.pool as
+    | { numUsed(): number; numPendingAcquires(): number }
+    | undefined;
+  const deadline = Date.now() + MAX_WAIT_MS;
+  while (Date.now() < deadline) {
+    const busy = pool ? pool.numUsed() + pool.numPendingAcquires() : 0;
+    if (busy === 0 && Date.now() - lastQueryAt() >= QUIET_MS) break;
+    await sleep(POLL_MS);
+  }
+  await client.destroy();
+}
+
 /**
  * A database service for `startTestBackend`: every plugin gets its own
  * in-memory SQLite database (as with Backstage's default test config), and
  * all of them are destroyed when the backend stops, after every plugin has
- * shut down.
+ * shut down and its database has gone quiet.
  */
 export function inMemoryDatabases() {
   return createServiceFactory({
     service: coreServices.database,
     deps: { rootLifecycle: coreServices.rootLifecycle },
     createRootContext({ rootLifecycle }) {
-      const clients = new Set<Knex>();
+      const clients = new Map<Knex, () => number>();
       rootLifecycle.addShutdownHook(async () => {
-        await Promise.all([...clients].map(client => client.destroy()));
+        await Promise.all(
+          [...clients].map(([client, lastQueryAt]) =>
+            destroyWhenQuiet(client, lastQueryAt),
+          ),
+        );
         clients.clear();
       });
       return clients;
@@ -50,7 +82,11 @@ export function inMemoryDatabases() {
                 },
               },
             });
-            clients.add(client);
+            let lastQueryAt = Date.now();
+            client.on('query', () => {
+              lastQueryAt = Date.now();
+            });
+            clients.set(client, () => lastQueryAt);
           }
           return client;
         },
