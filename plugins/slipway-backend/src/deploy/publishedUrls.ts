@@ -1,3 +1,4 @@
+import { InstallationNames } from './names';
 import { PipelineDeps } from './pipeline';
 import { publishedUrl } from './steps/run';
 
@@ -21,7 +22,10 @@ export async function reconcilePublishedUrls(
       status: ['running'],
     }),
   });
-  const byId = new Map(containers.map(c => [c.Id, c]));
+  const names = new InstallationNames(deployConfig.installationId);
+  const byId = new Map(
+    containers.filter(c => names.owns(c.Labels)).map(c => [c.Id, c]),
+  );
   const changed: string[] = [];
   for (const deployment of serving) {
     const container = deployment.containerId
