@@ -124,3 +124,35 @@ export class DeploymentLogWriter {
     this.storedBytes -= dropped.bytes;
   }
 }
+
+/**
+ * Writes one chunk to a slow reader's stream: when the stream's buffer is
+ * full, waits for `drain` before returning, so a follower holds at most its
+ * buffer plus one event in memory. Resolves false when the stream closed,
+ * `signal` aborted or no drain came within `drainTimeoutMs`: the caller ends
+ * the stream (the client resumes with Last-Event-ID).
+ */
+export function writeWithBackpressure(
+  out: NodeJS.WritableStream & { writableNeedDrain?: boolean },
+  chunk: string,
+  signal: AbortSignal,
+  drainTimeoutMs = 60_000,
+): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (out.write(chunk)) return Promise.resolve(true);
+  return new Promise(resolve => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      out.removeListener('drain', onDrain);
+      out.removeListener('close', onClose);
+      signal.removeEventListener('abort', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(onClose, drainTimeoutMs);
+    out.once('drain', onDrain);
+    out.once('close', onClose);
+    signal.addEventListener('abort', onClose, { once: true });
+  });
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { timedDockerCall } from './dockerCalls';
 import { InstallationNames } from './names';
 import { PipelineDeps } from './pipeline';
 import { ACTIVE_STATUSES } from './store/records';
@@ -28,10 +29,18 @@ export async function reconcileContainers(deps: Deps): Promise<string[]> {
   const { store, docker, deployConfig } = deps;
   const names = new InstallationNames(deployConfig.installationId);
   const containers = (
-    await docker.listContainers({
-      all: true,
-      filters: JSON.stringify({ label: ['slipway.app', 'slipway.deployment'] }),
-    })
+    await timedDockerCall(
+      'list containers',
+      deployConfig.timeouts.dockerApiSeconds,
+      abortSignal =>
+        docker.listContainers({
+          all: true,
+          filters: JSON.stringify({
+            label: ['slipway.app', 'slipway.deployment'],
+          }),
+          abortSignal,
+        } as object),
+    )
   ).filter(c => names.owns(c.Labels));
   const removed: string[] = [];
   for (const c of containers) {

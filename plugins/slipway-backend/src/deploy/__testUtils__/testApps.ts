@@ -55,6 +55,8 @@ export interface VersionOptions {
   buildSleepSeconds?: number;
   /** Removes /bin/sh from the image, so a shell-form HEALTHCHECK cannot run. */
   withoutShell?: boolean;
+  /** Dockerfile lines added after busybox is installed (LABEL, RUN ...). */
+  dockerfileExtra?: string;
 }
 
 /** A git repository with a busybox httpd app, served as file://. */
@@ -81,7 +83,9 @@ export class TestRepo {
     const sleep =
       (version.buildSleepSeconds
         ? `RUN ["/bin/sleep", "${version.buildSleepSeconds}"]\n`
-        : '') + (version.withoutShell ? 'RUN ["/bin/rm", "/bin/sh"]\n' : '');
+        : '') +
+      (version.withoutShell ? 'RUN ["/bin/rm", "/bin/sh"]\n' : '') +
+      (version.dockerfileExtra ? `${version.dockerfileExtra}\n` : '');
     fs.writeFileSync(
       path.join(this.dir, 'Dockerfile'),
       `FROM scratch
