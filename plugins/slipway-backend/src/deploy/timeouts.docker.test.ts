@@ -60,7 +60,10 @@ describeWithDocker('timeouts', () => {
       workDir,
       timeouts: { cloneSeconds: 2 },
     });
-    config.slipway.allowedRepositories = ['file://', 'http://127.0.0.1'];
+    config.slipway.allowedRepositories = [
+      'file://',
+      `http://127.0.0.1:${hung.port}/`,
+    ];
     const backend = await startBackend(
       await databases.init('SQLITE_3'),
       config,
