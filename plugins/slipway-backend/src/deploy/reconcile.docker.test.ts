@@ -80,6 +80,10 @@ describeWithDocker('reconcile at start', () => {
       repo.commit({ body: 'v2' });
       const v2 = await deployRef(a.server, name);
       expect(v2.status).toBe('running');
+      // Bounded wait for the drain to stop v1 as usual.
+      for (let i = 0; i < 100 && (await containersOf(name)).length > 1; i++) {
+        await new Promise(r => setTimeout(r, 200));
+      }
       await a.stop();
 
       // The crash: v1's container still runs beside v2's ...
@@ -122,8 +126,11 @@ describeWithDocker('reconcile at start', () => {
         })
         .returning('id');
       const stuckId = String(typeof row === 'object' ? row.id : row);
-      const stale = path.join(workDir, `slipway-src-default-${stuckId}-abc`);
-      const foreignDir = path.join(workDir, `slipway-src-${RUN}y-${stuckId}-x`);
+      const stale = path.join(workDir, `slipway-src-default--${stuckId}-abc`);
+      const foreignDir = path.join(
+        workDir,
+        `slipway-src-${RUN}y--${stuckId}-x`,
+      );
       const unrelated = path.join(workDir, 'someone-elses-dir');
       for (const dir of [stale, foreignDir, unrelated]) {
         fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });

@@ -5,7 +5,7 @@ import { InstallationNames } from './names';
 import { PipelineDeps } from './pipeline';
 import { ACTIVE_STATUSES } from './store/records';
 import { removeContainer } from './steps/run';
-import { removeSource, sourceDirPrefix } from './steps/source';
+import { removeSource, sourceDirsPrefix } from './steps/source';
 
 /** What {@link reconcileAtStart} removed. */
 export interface ReconcileReport {
@@ -62,13 +62,13 @@ export async function reconcileContainers(deps: Deps): Promise<string[]> {
 }
 
 /**
- * Removes checkouts (`slipway-src-<installation>-<deployment>-*`) of this
+ * Removes checkouts (`slipway-src-<installation>--<deployment>-*`) of this
  * installation in workDir whose deployment is not under way: a crashed
  * build leaves them behind.
  */
 export async function removeLeftoverSources(deps: Deps): Promise<string[]> {
   const { store, deployConfig } = deps;
-  const prefix = sourceDirPrefix(deployConfig.installationId, '');
+  const prefix = sourceDirsPrefix(deployConfig.installationId);
   const entries = await fs
     .readdir(deployConfig.workDir, { withFileTypes: true })
     .catch(() => []);

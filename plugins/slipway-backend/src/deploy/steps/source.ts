@@ -21,11 +21,19 @@ export interface FetchSourceOptions {
 }
 
 /**
- * `slipway-src-<installation>-<deploymentId>-`: the restart reconcile finds
+ * `slipway-src-<installation>--`: checkouts of one installation. Ids never
+ * contain `--`, so no installation's prefix matches another's checkouts.
+ */
+export function sourceDirsPrefix(installationId: string): string {
+  return `slipway-src-${installationId}--`;
+}
+
+/**
+ * `slipway-src-<installation>--<deploymentId>-`: the restart reconcile finds
  * checkouts a crash left behind by installation and deployment.
  */
 export function sourceDirPrefix(installationId: string, deploymentId: string) {
-  return `slipway-src-${installationId}-${deploymentId}-`;
+  return `${sourceDirsPrefix(installationId)}${deploymentId}-`;
 }
 
 /**
