@@ -74,7 +74,13 @@ export class DeploymentLogStore {
         dropped.bytes += Buffer.byteLength(row.line ?? '');
       }
       if (!ids.length) break;
-      if (!marker) marker = { id: ids.shift()! };
+      if (!marker) {
+        marker = { id: ids.shift()! };
+        // Marked at once, so the next round does not select it again.
+        await this.knex('deployment_logs')
+          .where({ id: marker.id })
+          .update({ step: TRUNCATED_STEP });
+      }
       await this.knex('deployment_logs').whereIn('id', ids).delete();
     }
     if (marker && dropped.lines) {
