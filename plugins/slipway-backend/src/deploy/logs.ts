@@ -141,18 +141,19 @@ export function writeWithBackpressure(
   if (signal.aborted) return Promise.resolve(false);
   if (out.write(chunk)) return Promise.resolve(true);
   return new Promise(resolve => {
+    const listeners = { drain: () => {}, close: () => {} };
+    const timer = setTimeout(() => listeners.close(), drainTimeoutMs);
     const done = (ok: boolean) => {
       clearTimeout(timer);
-      out.removeListener('drain', onDrain);
-      out.removeListener('close', onClose);
-      signal.removeEventListener('abort', onClose);
+      out.removeListener('drain', listeners.drain);
+      out.removeListener('close', listeners.close);
+      signal.removeEventListener('abort', listeners.close);
       resolve(ok);
     };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    const timer = setTimeout(onClose, drainTimeoutMs);
-    out.once('drain', onDrain);
-    out.once('close', onClose);
-    signal.addEventListener('abort', onClose, { once: true });
+    listeners.drain = () => done(true);
+    listeners.close = () => done(false);
+    out.once('drain', listeners.drain);
+    out.once('close', listeners.close);
+    signal.addEventListener('abort', listeners.close, { once: true });
   });
 }
