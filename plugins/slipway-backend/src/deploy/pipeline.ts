@@ -17,18 +17,12 @@ import {
 import { DeployEvents } from './events';
 import { pruneImages } from './images';
 import { DeploymentLogWriter, DeploymentSignals } from './logs';
-import { limitsForApp } from './config';
 import { timedDockerCall } from './dockerCalls';
 import { InstallationNames } from './names';
+import { inspectImageToRun, launchContainer } from './launch';
 import { buildImage } from './steps/build';
 import { waitUntilHealthy } from './steps/health';
-import { ensureAppNetwork } from './steps/network';
-import {
-  assertNoProxyLabels,
-  httpHealthcheck,
-  removeContainer,
-  startContainer,
-} from './steps/run';
+import { removeContainer } from './steps/run';
 import { fetchSource, removeSource, sourceDirPrefix } from './steps/source';
 import { switchTraffic } from './steps/switch';
 import { effectiveResources } from './validation';
@@ -82,29 +76,6 @@ async function pingEngine(
   } catch (error) {
     throw new Error(describeError(error, endpoint));
   }
-}
-
-/** Inspects the image to run; refuses one that routes by its own labels. */
-async function inspectImageToRun(
-  deps: PipelineDeps,
-  imageTag: string,
-  isRollback: boolean,
-  signal: AbortSignal,
-) {
-  const image = await timedDockerCall(
-    `inspect image ${imageTag}`,
-    deps.deployConfig.timeouts.dockerApiSeconds,
-    abortSignal =>
-      deps.docker.getImage(imageTag).inspect({ abortSignal } as object),
-    signal,
-  ).catch(error => {
-    if (!isRollback) throw error;
-    throw new Error(
-      `the image ${imageTag} is gone (only the newest slipway.deploy.keepImages images are kept); deploy the ref again instead`,
-    );
-  });
-  assertNoProxyLabels(image.Config?.Labels, imageTag);
-  return image;
 }
 
 /**
@@ -219,48 +190,19 @@ export async function runPipeline(
       sourceDir = undefined;
     }
 
-    const image = await inspectImageToRun(deps, imageTag, false, signal);
+    const image = await inspectImageToRun(deps, imageTag, isRollback, signal);
     const resources = effectiveResources(cfg, claimed.app, config.resources);
     await advance('starting', 'run');
-    const network = names.networkName(claimed.app);
-    await ensureAppNetwork({
-      docker,
-      name: network,
-      labels: names.ownerLabels(claimed.app),
-      proxyContainer: cfg.proxyContainer,
-      apiSeconds,
-      signal,
-    });
     const healthPath =
       config.healthCheck?.path ??
       (image.Config?.Healthcheck?.Test?.length ? undefined : '/');
     containerName = names.containerName(claimed.app, id);
-    const started = await startContainer({
-      docker,
+    const started = await launchContainer(deps, {
+      deployment: claimed,
       image: imageTag,
       name: containerName,
-      port: config.port,
-      env: { ...config.env, ...config.secretEnv },
-      labels: names.containerLabels({
-        app: claimed.app,
-        deploymentId: id,
-        port: config.port,
-        baseDomain: cfg.baseDomain,
-      }),
+      healthPath,
       resources,
-      limits: limitsForApp(cfg, claimed.app),
-      network,
-      publishHost: cfg.publishHost,
-      apiSeconds,
-      healthcheck:
-        healthPath === undefined
-          ? undefined
-          : httpHealthcheck(
-              config.port,
-              healthPath,
-              (config.healthCheck?.intervalSeconds ?? 0) * 1000 ||
-                cfg.dockerHealthIntervalMs,
-            ),
       signal,
     });
     await store.deployments.setFields(id, {
