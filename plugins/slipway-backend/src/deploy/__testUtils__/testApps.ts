@@ -301,4 +301,16 @@ export async function cleanupDocker(prefix = RUN) {
       .remove({ force: true })
       .catch(() => {});
   }
+  // App networks: Docker's default address pools hold only a few dozen.
+  const networks = await docker.listNetworks({
+    filters: JSON.stringify({ label: ['slipway.app'] }),
+  });
+  for (const network of networks) {
+    if (network.Labels?.['slipway.app']?.startsWith(prefix)) {
+      await docker
+        .getNetwork(network.Id)
+        .remove()
+        .catch(() => {});
+    }
+  }
 }

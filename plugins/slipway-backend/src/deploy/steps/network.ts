@@ -53,7 +53,13 @@ export async function ensureAppNetwork(
       signal,
     ).catch(error => {
       // Created meanwhile by a concurrent deployment of the app.
-      if (statusOf(error) !== 409) throw error;
+      if (statusOf(error) === 409) return;
+      if (/address pool/i.test(String((error as Error).message))) {
+        throw new Error(
+          `Docker has no free address pool for the app network ${name}: each app gets its own network, and the engine's default pools hold only a few dozen. Give the Docker daemon larger default-address-pools (e.g. base 10.200.0.0/16, size 24) or delete unused apps.`,
+        );
+      }
+      throw error;
     });
     info = await inspect();
   }
