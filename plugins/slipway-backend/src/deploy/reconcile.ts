@@ -52,7 +52,12 @@ export async function reconcileContainers(deps: Deps): Promise<string[]> {
       if (['pending', ...ACTIVE_STATUSES].includes(deployment.status)) continue;
     }
     const name = c.Names?.[0]?.replace(/^\//, '') ?? c.Id;
-    await removeContainer(docker, c.Id, deployConfig.stopTimeoutSeconds);
+    await removeContainer(
+      docker,
+      c.Id,
+      deployConfig.stopTimeoutSeconds,
+      deployConfig.timeouts.dockerApiSeconds,
+    );
     removed.push(name);
     deps.logger.info(
       `Removed container ${name} of app ${app.name}: deployment ${deploymentId} is not the one serving (left by an interrupted switch)`,

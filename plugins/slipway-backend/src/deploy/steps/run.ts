@@ -161,30 +161,32 @@ export function publishedUrl(publishHost: string, hostPort: number): string {
   return `http://${host}:${hostPort}`;
 }
 
-/** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes. */
+/**
+ * Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes. Each
+ * call is bounded by `apiSeconds` (the stop by the grace period plus that).
+ */
 export async function removeContainer(
   docker: Docker,
   idOrName: string,
   timeoutSeconds = 10,
+  apiSeconds = 60,
 ): Promise<void> {
   const container = docker.getContainer(idOrName);
-  try {
-    await container.stop({ t: timeoutSeconds });
-  } catch (error) {
+  await timedDockerCall(
+    `stop container ${idOrName}`,
+    timeoutSeconds + apiSeconds,
+    abortSignal => container.stop({ t: timeoutSeconds, abortSignal }),
+  ).catch(error => {
     // 304 already stopped, 404 already gone.
-    if (
-      ![304, 404].includes((error as { statusCode?: number }).statusCode ?? 0)
-    )
-      throw error;
-  }
-  try {
-    await container.remove({ force: true });
-  } catch (error) {
-    if (
-      ![404, 409].includes((error as { statusCode?: number }).statusCode ?? 0)
-    )
-      throw error;
-  }
+    if (![304, 404].includes(statusOf(error))) throw error;
+  });
+  await timedDockerCall(
+    `remove container ${idOrName}`,
+    apiSeconds,
+    abortSignal => container.remove({ force: true, abortSignal }),
+  ).catch(error => {
+    if (![404, 409].includes(statusOf(error))) throw error;
+  });
 }
 
 /**
