@@ -3,6 +3,7 @@ import request from 'supertest';
 import {
   auth,
   cleanupDocker,
+  containersOf,
   docker,
   fetchText,
   RUN,
@@ -33,6 +34,7 @@ describeWithDocker(
     const repo = new TestRepo();
     const name = `${RUN}-safe`;
     let backend: Awaited<ReturnType<typeof startBackend>>;
+    let first: any;
 
     beforeAll(async () => {
       backend = await startBackend(
@@ -60,6 +62,7 @@ describeWithDocker(
         s => ['running', 'failed'].includes(s),
       );
       expect(running.error ?? null).toBeNull();
+      first = running;
 
       const info = await docker.getContainer(running.containerId).inspect();
       const host = info.HostConfig;
@@ -116,6 +119,51 @@ describeWithDocker(
       ).body;
       expect(after.currentDeployment.id).toBe(before.currentDeployment.id);
       expect(await fetchText(after.url)).toBe('v1');
+    });
+
+    it('fails a rollback to an image that carries traefik.* labels, the serving one stays', async () => {
+      repo.commit({ body: 'v3' });
+      const queued = await request(backend.server)
+        .post(`/api/slipway/apps/${name}/deployments`)
+        .set(auth)
+        .send({ ref: 'main' });
+      const v3 = await waitForDeployment(backend.server, queued.body.id, s =>
+        ['running', 'failed'].includes(s),
+      );
+      expect(v3.status).toBe('running');
+      // The rollback target's image now carries a router of its own (as an
+      // image built before this check could).
+      // Bounded wait for the switch to finish (v1's container stopped).
+      for (let i = 0; i < 100 && (await containersOf(name)).length > 1; i++) {
+        await new Promise(r => setTimeout(r, 200));
+      }
+      const [repository, tag] = first.imageTag.split(':');
+      await docker.getContainer(v3.containerId).commit({
+        repo: repository,
+        tag,
+        // Pausing the serving container would fail its health check.
+        pause: false,
+        changes: [
+          'LABEL traefik.http.routers.y.rule=Host(`victim.example.com`)',
+        ],
+      });
+      const rollback = await request(backend.server)
+        .post(`/api/slipway/apps/${name}/rollback`)
+        .set(auth)
+        .send({ toDeploymentId: first.id });
+      expect(rollback.status).toBe(202);
+      const failed = await waitForDeployment(
+        backend.server,
+        rollback.body.id,
+        s => ['running', 'failed'].includes(s),
+      );
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(/traefik\.http\.routers\.y\.rule/);
+      const app = (
+        await request(backend.server).get(`/api/slipway/apps/${name}`)
+      ).body;
+      expect(app.currentDeployment.id).toBe(v3.id);
+      expect(await fetchText(app.url)).toBe('v3');
     });
 
     it('refuses resources over the maximum with 400 naming the setting; an admin may loosen it per app', async () => {
