@@ -236,6 +236,10 @@ export async function runPipeline(
       log,
       signal,
       apiSeconds,
+      timeoutSetting:
+        config.healthCheck?.timeoutSeconds !== undefined
+          ? "the app's healthCheck.timeoutSeconds"
+          : 'slipway.deploy.timeouts.healthSeconds',
     });
 
     stepName = 'switch';

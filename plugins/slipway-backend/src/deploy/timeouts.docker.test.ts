@@ -147,4 +147,50 @@ describeWithDocker('timeouts', () => {
       await backend.stop();
     }
   });
+
+  it('fails a build over timeouts.buildSeconds and a health wait over timeouts.healthSeconds', async () => {
+    const backend = await startBackend(
+      await databases.init('SQLITE_3'),
+      testConfig({ timeouts: { buildSeconds: 10, healthSeconds: 3 } }),
+    );
+    const slowRepo = new TestRepo();
+    try {
+      slowRepo.commit({ body: 'slow', buildSleepSeconds: 30 });
+      repo.commit({ body: 'sick', healthy: false });
+      const slow = await request(backend.server)
+        .post('/api/slipway/apps')
+        .set(auth)
+        .send({ name: `${RUN}-slow`, repoUrl: slowRepo.url, port: 8080 });
+      const sick = await request(backend.server)
+        .post('/api/slipway/apps')
+        .set(auth)
+        .send({
+          name: `${RUN}-sick`,
+          repoUrl: repo.url,
+          ref: 'main',
+          port: 8080,
+          // Docker's own verdict comes too late to end the wait first.
+          healthCheck: { path: '/healthz', intervalSeconds: 60 },
+        });
+      expect([slow.status, sick.status]).toEqual([201, 201]);
+      const [slowDone, sickDone] = await Promise.all(
+        [slow, sick].map(r =>
+          waitForDeployment(backend.server, r.body.deployment.id, s =>
+            ['running', 'failed'].includes(s),
+          ),
+        ),
+      );
+      expect(slowDone.status).toBe('failed');
+      expect(slowDone.error).toMatch(
+        /took longer than 10 s \(slipway\.deploy\.timeouts\.buildSeconds\)/,
+      );
+      expect(sickDone.status).toBe('failed');
+      expect(sickDone.error).toMatch(
+        /not healthy within 3 s \(slipway\.deploy\.timeouts\.healthSeconds\)/,
+      );
+    } finally {
+      await backend.stop();
+      slowRepo.remove();
+    }
+  });
 });

@@ -21,6 +21,8 @@ export interface WaitHealthyOptions {
   signal: AbortSignal;
   /** Bound of each Docker API call, default 60 s. */
   apiSeconds?: number;
+  /** The setting that gave timeoutSeconds, named when it runs out. */
+  timeoutSetting?: string;
 }
 
 function sleep(ms: number, signal: AbortSignal) {
@@ -114,7 +116,9 @@ export async function waitUntilHealthy(
     if (httpOk && !dockerOk) lastProblem = `Docker health is "${health}"`;
     if (Date.now() >= deadline) {
       throw new Error(
-        `not healthy within ${options.timeoutSeconds} s: ${lastProblem}`,
+        `not healthy within ${options.timeoutSeconds} s${
+          options.timeoutSetting ? ` (${options.timeoutSetting})` : ''
+        }: ${lastProblem}`,
       );
     }
     await sleep(options.intervalMs, signal);
