@@ -3,7 +3,7 @@ import { readDeployConfig } from './config';
 import { hostConfigFor } from './steps/run';
 import { effectiveResources } from './validation';
 
-function configOf(deploy: Record<string, unknown>) {
+function configOf(deploy: Record<string, any>) {
   return readDeployConfig(new ConfigReader({ slipway: { deploy } }));
 }
 
