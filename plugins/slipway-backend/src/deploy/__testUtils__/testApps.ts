@@ -306,11 +306,18 @@ export async function cleanupDocker(prefix = RUN) {
     filters: JSON.stringify({ label: ['slipway.app'] }),
   });
   for (const network of networks) {
-    if (network.Labels?.['slipway.app']?.startsWith(prefix)) {
-      await docker
+    if (!network.Labels?.['slipway.app']?.startsWith(prefix)) continue;
+    // A just-removed container may still hold its endpoint for a moment.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const removed = await docker
         .getNetwork(network.Id)
         .remove()
-        .catch(() => {});
+        .then(
+          () => true,
+          error => (error as { statusCode?: number }).statusCode === 404,
+        );
+      if (removed) break;
+      await new Promise(r => setTimeout(r, 500));
     }
   }
 }
