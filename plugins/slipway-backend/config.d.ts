@@ -188,8 +188,83 @@ export interface Config {
         memoryMb?: number;
         /** CPUs of a build, default 1. */
         cpus?: number;
-        /** A longer build fails, default 900. */
+        /** A longer build fails, default 900 (same as timeouts.buildSeconds, which wins). */
         timeoutSeconds?: number;
+      };
+      /**
+       * Separates Slipway installations that share one Docker engine: it is
+       * the label `slipway.installation` of every container and network, and
+       * part of image, container, network and Traefik router names unless it
+       * is `default` (then the names are `slipway-<app>:<id>`, `<app>-<id>`,
+       * network `slipway-<app>`; otherwise `<id>--` is put before the app
+       * name). Listing and cleanup only touch this installation's objects.
+       * 1-20 lowercase letters, digits and single dashes. Default `default`.
+       */
+      installationId?: string;
+      /**
+       * Safe defaults of app containers: `no-new-privileges`, a PID limit,
+       * memory and CPU limits, a size-capped json-file log, and the app's own
+       * bridge network. A request for more than a maximum is refused (400).
+       */
+      containers?: {
+        /** Max processes per container, default 512. */
+        pidsLimit?: number;
+        /** Memory of an app that asks for none, default 512. */
+        defaultMemoryMb?: number;
+        /** Most memory an app may ask for (resources.memoryMb), default 4096. */
+        maxMemoryMb?: number;
+        /** CPUs of an app that asks for none, default 1. */
+        defaultCpus?: number;
+        /** Most CPUs an app may ask for (resources.cpus), default 4. */
+        maxCpus?: number;
+        /** json-file log driver max-size of a container's own log, default "10m". */
+        logMaxSize?: string;
+        /** json-file log driver max-file, default 3. */
+        logMaxFiles?: number;
+        /** true runs containers without no-new-privileges (setuid works). Default false. */
+        allowPrivilegeEscalation?: boolean;
+        /**
+         * A container (e.g. Traefik) connected to every app network so it can
+         * reach the apps. Unset: none is connected.
+         */
+        proxyContainer?: string;
+        /**
+         * Per-app loosening (or tightening) by an admin, by app name: any of
+         * pidsLimit, defaultMemoryMb, maxMemoryMb, defaultCpus, maxCpus,
+         * logMaxSize, logMaxFiles, allowPrivilegeEscalation.
+         */
+        apps?: {
+          [app: string]: {
+            pidsLimit?: number;
+            defaultMemoryMb?: number;
+            maxMemoryMb?: number;
+            defaultCpus?: number;
+            maxCpus?: number;
+            logMaxSize?: string;
+            logMaxFiles?: number;
+            allowPrivilegeEscalation?: boolean;
+          };
+        };
+      };
+      /** Time bounds of the steps; a step over its bound fails the deployment and frees its build slot. */
+      timeouts?: {
+        /** Fetching the source (a hung git remote), default 300. */
+        cloneSeconds?: number;
+        /** `docker build`, default 900 (or build.timeoutSeconds). */
+        buildSeconds?: number;
+        /** Each Docker API call other than the build stream, default 60. */
+        dockerApiSeconds?: number;
+        /** Health wait of a new container unless the app sets healthCheck.timeoutSeconds, default 60. */
+        healthSeconds?: number;
+      };
+      /** Deployment logs (build and step output) as stored. */
+      logs?: {
+        /**
+         * Bytes kept per deployment, default 5242880 (5 MB), at least 65536.
+         * Beyond it the oldest lines are dropped (down to 80 %) and the first
+         * line says how many lines and bytes were dropped; the end is kept.
+         */
+        maxBytesPerDeployment?: number;
       };
     };
   };

@@ -10,7 +10,10 @@ import {
 } from './store/records';
 import { DeployWorker } from './DeployWorker';
 import { PipelineDeps } from './pipeline';
+import { InstallationNames } from './names';
+import { removeAppNetwork } from './steps/network';
 import { removeContainer } from './steps/run';
+import { effectiveResources } from './validation';
 
 /**
  * What the HTTP API, the scaffolder handoff and auto-deploy do with apps and
@@ -27,11 +30,16 @@ export class DeployEngine {
     return this.deps.store;
   }
 
+  private get names(): InstallationNames {
+    return new InstallationNames(this.deps.deployConfig.installationId);
+  }
+
   /** Registers an app and queues its first deployment. */
   async createApp(
     input: AppInput,
   ): Promise<{ app: AppRecord; deployment: DeploymentRecord }> {
     this.deps.allowList.assertAllowed(input.repoUrl, 'deploy an app');
+    effectiveResources(this.deps.deployConfig, input.name, input.resources);
     const result = await this.store.apps.createWithDeployment(input, {
       trigger: 'create',
     });
@@ -42,6 +50,9 @@ export class DeployEngine {
   async updateApp(name: string, patch: Partial<AppInput>): Promise<AppRecord> {
     if (patch.repoUrl) {
       this.deps.allowList.assertAllowed(patch.repoUrl, 'deploy an app');
+    }
+    if (patch.resources !== undefined) {
+      effectiveResources(this.deps.deployConfig, name, patch.resources);
     }
     return this.store.apps.update(name, patch);
   }
@@ -169,7 +180,10 @@ export class DeployEngine {
     return updated;
   }
 
-  /** Removes the app, its containers and images, and its history. */
+  /**
+   * Removes the app, its containers, images and network, and its history.
+   * Only this installation's Docker objects are touched.
+   */
   async deleteApp(name: string): Promise<void> {
     await this.store.apps.require(name);
     const unfinished = await this.store.deployments.list({
@@ -181,12 +195,13 @@ export class DeployEngine {
       await this.store.deployments.requestCancel(d.id);
       this.worker.abort(d.id, 'cancel');
     }
-    const { docker } = this.deps;
+    const { docker, deployConfig } = this.deps;
+    const names = this.names;
     const containers = await docker.listContainers({
       all: true,
       filters: JSON.stringify({ label: [`slipway.app=${name}`] }),
     });
-    for (const c of containers) {
+    for (const c of containers.filter(x => names.owns(x.Labels))) {
       await removeContainer(
         docker,
         c.Id,
@@ -194,8 +209,16 @@ export class DeployEngine {
       );
     }
     await this.store.apps.delete(name);
+    await removeAppNetwork(
+      docker,
+      names.networkName(name),
+      deployConfig.timeouts.dockerApiSeconds,
+      deployConfig.proxyContainer,
+    ).catch(() => {});
     const images = await docker.listImages({
-      filters: JSON.stringify({ reference: [`slipway-${name}:*`] }),
+      filters: JSON.stringify({
+        reference: [`${names.imageRepository(name)}:*`],
+      }),
     });
     for (const image of images) {
       await docker

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ACTIVE_STATUSES, DeploymentRecord } from './store/records';
-import { containerNameFor } from './names';
+import { InstallationNames } from './names';
 import { AbortReason, PipelineDeps, runPipeline } from './pipeline';
 import { reconcilePublishedUrls } from './publishedUrls';
+import { reconcileAtStart } from './reconcile';
 import { removeContainer } from './steps/run';
 
 /**
@@ -27,7 +28,10 @@ export class DeployWorker {
 
   constructor(private readonly deps: PipelineDeps) {}
 
-  /** Recovers abandoned deployments, then starts claiming. */
+  /**
+   * Recovers abandoned deployments, reconciles what a crash left (a second
+   * container serving an app, checkouts), then starts claiming.
+   */
   async start(): Promise<void> {
     this.stopped = false;
     await this.recover().catch(error =>
@@ -35,6 +39,7 @@ export class DeployWorker {
         `Deploy recovery failed: ${(error as Error).message}`,
       ),
     );
+    await reconcileAtStart(this.deps);
     // The engine may have restarted the serving containers meanwhile.
     await reconcilePublishedUrls(this.deps).catch(() => {});
     const heartbeatMs = Math.max(
@@ -162,12 +167,15 @@ export class DeployWorker {
     ).filter(d => !this.running.has(d.id));
     const recovered: string[] = [];
     for (const deployment of abandoned) {
-      const message = `The backend instance running this deployment stopped during ${deployment.status}; its container and image were removed. Deploy again.`;
+      const message = `Interrupted by a restart: the backend instance running this deployment stopped during ${deployment.status}; its container and image were removed. Deploy again.`;
       // Clean up first: once the deployment reads `failed`, nothing of it
       // is left. Removal is idempotent if another instance recovers too.
       await removeContainer(
         docker,
-        containerNameFor(deployment.app, deployment.id),
+        new InstallationNames(deployConfig.installationId).containerName(
+          deployment.app,
+          deployment.id,
+        ),
         2,
       ).catch(() => {});
       if (!deployment.rollbackOf && deployment.imageTag) {

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { DeployStore } from './DeployStore';
+import { InstallationNames } from './names';
 
 /**
  * Keeps the images of the newest `keep` deployments that served (the
@@ -9,19 +10,22 @@ import { DeployStore } from './DeployStore';
 export async function pruneImages(options: {
   docker: Docker;
   store: DeployStore;
+  /** Only this installation's images are considered. */
+  names: InstallationNames;
   app: string;
   keep: number;
 }): Promise<string[]> {
   const { docker, store, app } = options;
+  const repository = options.names.imageRepository(app);
   const images = await docker.listImages({
-    // Images are found by name: build-time labels would each cost the
-    // legacy builder an extra layer and container.
-    filters: JSON.stringify({ reference: [`slipway-${app}:*`] }),
+    // Images are found by name (the installation is part of it): build-time
+    // labels would each cost the legacy builder an extra layer and container.
+    filters: JSON.stringify({ reference: [`${repository}:*`] }),
   });
   const keep = await store.deployments.imageTagsToKeep(app, options.keep);
   const removed: string[] = [];
   for (const tag of images.flatMap(image => image.RepoTags ?? [])) {
-    if (!tag.startsWith(`slipway-${app}:`) || keep.has(tag)) continue;
+    if (!tag.startsWith(`${repository}:`) || keep.has(tag)) continue;
     try {
       await docker.getImage(tag).remove({ noprune: false });
       removed.push(tag);

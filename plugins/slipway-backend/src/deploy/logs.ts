@@ -1,5 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { DeployStore } from './DeployStore';
+import { DroppedLines } from './store/DeploymentLogStore';
+
+/** The smallest log cap honoured: a few long lines must fit. */
+export const MIN_LOG_BYTES = 64 * 1024;
 
 /**
  * In-process wake-ups for log followers and status watchers, so a follower
@@ -36,22 +40,30 @@ export class DeploymentSignals {
 
 /**
  * Collects a deployment's log lines and stores them in small batches. Secret
- * values are masked before a line is stored, whatever printed them.
+ * values are masked before a line is stored, whatever printed them. Beyond
+ * `maxBytes` stored bytes the oldest lines are dropped (down to 80 % of the
+ * cap, so this happens rarely): the end of the log is kept, behind a marker
+ * line that says how much was dropped.
  */
 export class DeploymentLogWriter {
   private buffer: { step: string; line: string }[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly secrets: string[];
+  private readonly maxBytes: number;
+  private storedBytes = 0;
+  private readonly dropped: DroppedLines = { lines: 0, bytes: 0 };
 
   constructor(
     private readonly store: DeployStore,
     private readonly signals: DeploymentSignals,
     private readonly deploymentId: string,
     secretValues: string[],
+    maxBytes = 5 * 1024 * 1024,
   ) {
     // Masking very short values would garble ordinary output.
     this.secrets = secretValues.filter(v => v.length >= 4);
+    this.maxBytes = Math.max(MIN_LOG_BYTES, maxBytes);
   }
 
   /** Adds a line; stored within about 100 ms. */
@@ -81,6 +93,11 @@ export class DeploymentLogWriter {
       .then(async () => {
         if (lines.length) {
           await this.store.logs.append(this.deploymentId, lines);
+          this.storedBytes += lines.reduce(
+            (sum, l) => sum + Buffer.byteLength(l.line),
+            0,
+          );
+          await this.enforceCap();
           this.signals.notify(this.deploymentId);
         }
       })
@@ -89,4 +106,54 @@ export class DeploymentLogWriter {
       });
     return this.flushing;
   }
+
+  private async enforceCap(): Promise<void> {
+    if (this.storedBytes <= this.maxBytes) return;
+    const target = Math.floor(this.maxBytes * 0.8);
+    const dropped = await this.store.logs.dropOldest(
+      this.deploymentId,
+      this.storedBytes - target,
+      now => {
+        const lines = this.dropped.lines + now.lines;
+        const bytes = this.dropped.bytes + now.bytes;
+        return `[slipway] ${lines} earlier lines (${bytes} bytes) were dropped: a deployment's log is capped at ${this.maxBytes} bytes (slipway.deploy.logs.maxBytesPerDeployment) and its end is kept.`;
+      },
+    );
+    this.dropped.lines += dropped.lines;
+    this.dropped.bytes += dropped.bytes;
+    this.storedBytes -= dropped.bytes;
+  }
+}
+
+/**
+ * Writes one chunk to a slow reader's stream: when the stream's buffer is
+ * full, waits for `drain` before returning, so a follower holds at most its
+ * buffer plus one event in memory. Resolves false when the stream closed,
+ * `signal` aborted or no drain came within `drainTimeoutMs`: the caller ends
+ * the stream (the client resumes with Last-Event-ID).
+ */
+export function writeWithBackpressure(
+  out: NodeJS.WritableStream & { writableNeedDrain?: boolean },
+  chunk: string,
+  signal: AbortSignal,
+  drainTimeoutMs = 60_000,
+): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (out.write(chunk)) return Promise.resolve(true);
+  return new Promise(resolve => {
+    const listeners = { drain: () => {}, close: () => {} };
+    const timer = setTimeout(() => listeners.close(), drainTimeoutMs);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      out.removeListener('drain', listeners.drain);
+      out.removeListener('close', listeners.close);
+      signal.removeEventListener('abort', listeners.close);
+      resolve(ok);
+    };
+    listeners.drain = () => done(true);
+    listeners.close = () => done(false);
+    out.once('drain', listeners.drain);
+    out.once('close', listeners.close);
+    signal.addEventListener('abort', listeners.close, { once: true });
+  });
 }

@@ -17,12 +17,15 @@ import {
 import { DeployEvents } from './events';
 import { pruneImages } from './images';
 import { DeploymentLogWriter, DeploymentSignals } from './logs';
-import { containerLabels, containerNameFor, imageTagFor } from './names';
+import { timedDockerCall } from './dockerCalls';
+import { InstallationNames } from './names';
+import { inspectImageToRun, launchContainer } from './launch';
 import { buildImage } from './steps/build';
 import { waitUntilHealthy } from './steps/health';
-import { httpHealthcheck, removeContainer, startContainer } from './steps/run';
-import { fetchSource, removeSource } from './steps/source';
+import { removeContainer } from './steps/run';
+import { fetchSource, removeSource, sourceDirPrefix } from './steps/source';
 import { switchTraffic } from './steps/switch';
+import { effectiveResources } from './validation';
 
 /** Everything the pipeline talks to. */
 export interface PipelineDeps {
@@ -61,27 +64,17 @@ export function describeError(error: unknown, dockerEndpoint: string): string {
   return (json?.message ?? message).trim();
 }
 
-const PING_TIMEOUT_MS = 5000;
-
-async function pingEngine(docker: Docker, endpoint: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+async function pingEngine(
+  docker: Docker,
+  endpoint: string,
+  seconds: number,
+): Promise<void> {
   try {
-    await Promise.race([
-      docker.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' }),
-            ),
-          PING_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    await timedDockerCall('ping', seconds, abortSignal =>
+      (docker.ping as (o: object) => Promise<unknown>)({ abortSignal }),
+    );
   } catch (error) {
     throw new Error(describeError(error, endpoint));
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -103,6 +96,8 @@ export async function runPipeline(
   onServing?: () => void,
 ): Promise<void> {
   const { store, docker, deployConfig: cfg, events } = deps;
+  const names = new InstallationNames(cfg.installationId);
+  const apiSeconds = cfg.timeouts.dockerApiSeconds;
   const id = claimed.id;
   const config = claimed.config;
   const app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'> =
@@ -115,6 +110,7 @@ export async function runPipeline(
     deps.signals,
     id,
     Object.values(config.secretEnv ?? {}),
+    cfg.logMaxBytesPerDeployment,
   );
   let deployment: DeploymentRecord = claimed;
   let step: DeploymentStatus = 'cloning';
@@ -145,7 +141,7 @@ export async function runPipeline(
   try {
     stepName = 'engine';
     log(`Claimed by backend instance ${claimed.claimedBy}`);
-    await pingEngine(docker, deps.dockerEndpoint);
+    await pingEngine(docker, deps.dockerEndpoint, apiSeconds);
     let imageTag: string;
     if (isRollback) {
       imageTag = claimed.imageTag!;
@@ -153,14 +149,7 @@ export async function runPipeline(
       log(
         `Rollback of deployment ${claimed.rollbackOf}: reusing image ${imageTag}, no rebuild`,
       );
-      await docker
-        .getImage(imageTag)
-        .inspect()
-        .catch(() => {
-          throw new Error(
-            `the image ${imageTag} is gone (only the newest slipway.deploy.keepImages images are kept); deploy the ref again instead`,
-          );
-        });
+      await inspectImageToRun(deps, imageTag, true, signal);
       await advance('building', 'build', { imageTag });
       log('Skipped: the image already exists');
     } else {
@@ -177,9 +166,11 @@ export async function runPipeline(
         token,
         log,
         signal,
+        dirPrefix: sourceDirPrefix(cfg.installationId, id),
+        timeoutSeconds: cfg.timeouts.cloneSeconds,
       });
       sourceDir = source.dir;
-      imageTag = imageTagFor(claimed.app, id);
+      imageTag = names.imageTag(claimed.app, id);
       await advance('building', 'build', {
         commitSha: source.commitSha,
         imageTag,
@@ -199,35 +190,19 @@ export async function runPipeline(
       sourceDir = undefined;
     }
 
+    const image = await inspectImageToRun(deps, imageTag, isRollback, signal);
+    const resources = effectiveResources(cfg, claimed.app, config.resources);
     await advance('starting', 'run');
-    const image = await docker.getImage(imageTag).inspect();
     const healthPath =
       config.healthCheck?.path ??
       (image.Config?.Healthcheck?.Test?.length ? undefined : '/');
-    containerName = containerNameFor(claimed.app, id);
-    const started = await startContainer({
-      docker,
+    containerName = names.containerName(claimed.app, id);
+    const started = await launchContainer(deps, {
+      deployment: claimed,
       image: imageTag,
       name: containerName,
-      port: config.port,
-      env: { ...config.env, ...config.secretEnv },
-      labels: containerLabels({
-        app: claimed.app,
-        deploymentId: id,
-        port: config.port,
-        baseDomain: cfg.baseDomain,
-      }),
-      resources: config.resources ?? {},
-      publishHost: cfg.publishHost,
-      healthcheck:
-        healthPath === undefined
-          ? undefined
-          : httpHealthcheck(
-              config.port,
-              healthPath,
-              (config.healthCheck?.intervalSeconds ?? 0) * 1000 ||
-                cfg.dockerHealthIntervalMs,
-            ),
+      healthPath,
+      resources,
       signal,
     });
     await store.deployments.setFields(id, {
@@ -241,7 +216,8 @@ export async function runPipeline(
       url: started.url,
     });
     const checkPath = config.healthCheck?.path ?? healthPath;
-    const healthTimeout = config.healthCheck?.timeoutSeconds ?? 60;
+    const healthTimeout =
+      config.healthCheck?.timeoutSeconds ?? cfg.timeouts.healthSeconds;
     // With a version already serving, the switch waits for Docker's health
     // verdict before the old container stops; waiting here too would only
     // delay the new URL by a Docker health interval.
@@ -259,6 +235,11 @@ export async function runPipeline(
         serving && checkPath !== undefined ? 'unlessUnhealthy' : 'require',
       log,
       signal,
+      apiSeconds,
+      timeoutSetting:
+        config.healthCheck?.timeoutSeconds !== undefined
+          ? "the app's healthCheck.timeoutSeconds"
+          : 'slipway.deploy.timeouts.healthSeconds',
     });
 
     stepName = 'switch';
@@ -312,6 +293,7 @@ export async function runPipeline(
     const removed = await pruneImages({
       docker,
       store,
+      names,
       app: claimed.app,
       keep: cfg.keepImages,
     }).catch(() => []);

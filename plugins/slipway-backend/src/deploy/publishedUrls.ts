@@ -1,3 +1,5 @@
+import { timedDockerCall } from './dockerCalls';
+import { InstallationNames } from './names';
 import { PipelineDeps } from './pipeline';
 import { publishedUrl } from './steps/run';
 
@@ -15,13 +17,22 @@ export async function reconcilePublishedUrls(
   const { store, docker, deployConfig } = deps;
   const serving = await store.deployments.listServing();
   if (serving.length === 0) return [];
-  const containers = await docker.listContainers({
-    filters: JSON.stringify({
-      label: ['slipway.deployment'],
-      status: ['running'],
-    }),
-  });
-  const byId = new Map(containers.map(c => [c.Id, c]));
+  const containers = await timedDockerCall(
+    'list containers',
+    deployConfig.timeouts.dockerApiSeconds,
+    abortSignal =>
+      docker.listContainers({
+        filters: JSON.stringify({
+          label: ['slipway.deployment'],
+          status: ['running'],
+        }),
+        abortSignal,
+      } as object),
+  );
+  const names = new InstallationNames(deployConfig.installationId);
+  const byId = new Map(
+    containers.filter(c => names.owns(c.Labels)).map(c => [c.Id, c]),
+  );
   const changed: string[] = [];
   for (const deployment of serving) {
     const container = deployment.containerId

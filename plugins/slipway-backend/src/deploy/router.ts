@@ -25,7 +25,7 @@ import { AuditMeta, auditRequest } from '../audit/auditRequest';
 import { DeployEngine } from './DeployEngine';
 import { AppInput, AppRecord } from './store/records';
 import { toPublicApp, toPublicDeployment } from './store/toPublic';
-import { DeploymentSignals } from './logs';
+import { DeploymentSignals, writeWithBackpressure } from './logs';
 import { parseAppInput } from './validation';
 
 /** What the deploy routes need. */
@@ -299,10 +299,10 @@ export function createDeployRouter(
     const onShutdown = () => closed.abort();
     options.shutdown?.addEventListener('abort', onShutdown);
     if (options.shutdown?.aborted) closed.abort();
-    const heartbeat = setInterval(
-      () => res.write(': heartbeat\n\n'),
-      HEARTBEAT_MS,
-    );
+    // A reader that has not taken the last events needs no heartbeat.
+    const heartbeat = setInterval(() => {
+      if (!res.writableNeedDrain) res.write(': heartbeat\n\n');
+    }, HEARTBEAT_MS);
     const until = Date.now() + MAX_FOLLOW_MS;
     try {
       // Checked each round (cached): a revoked reader stops within the TTL.
@@ -315,12 +315,21 @@ export function createDeployRouter(
         // is still picked up by the next round.
         const deployment = await store.deployments.require(id);
         const lines = await store.logs.read(id, { afterId, limit: 500 });
+        // One event at a time, waiting for a slow reader to drain.
         for (const line of lines) {
-          res.write(
+          const written = await writeWithBackpressure(
+            res,
             `id: ${line.id}\nevent: log\ndata: ${JSON.stringify(line)}\n\n`,
+            closed.signal,
           );
+          if (!written) {
+            // Closed, or too slow: it resumes with Last-Event-ID.
+            closed.abort();
+            break;
+          }
           afterId = line.id;
         }
+        if (closed.signal.aborted) break;
         if (
           lines.length === 0 &&
           FINISHED_DEPLOYMENT_STATUSES.includes(deployment.status)

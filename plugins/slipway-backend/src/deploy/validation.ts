@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { validateGitRef } from '@slipway/plugin-slipway-node';
 import type { AutoDeploySpec } from '@slipway/plugin-slipway-common';
+import { ContainerLimits, DeployConfig, limitsForApp } from './config';
 import { AppInput } from './store/records';
 import { validateAppName, validateRepoPath } from './names';
 
@@ -258,4 +259,52 @@ function requiredWorkflows(value: unknown): string[] {
     );
   }
   return [...new Set(value as string[])];
+}
+
+/** The setting that holds an app's container limit (per app or global). */
+function limitSetting(
+  cfg: DeployConfig,
+  app: string,
+  key: keyof ContainerLimits,
+): string {
+  return cfg.containersPerApp[app]?.[key] !== undefined
+    ? `slipway.deploy.containers.apps.${app}.${key}`
+    : `slipway.deploy.containers.${key}`;
+}
+
+/**
+ * Refuses resources over the admin's maximums (400 naming the setting) and
+ * returns the effective memory and CPUs: the request, else the defaults.
+ */
+export function effectiveResources(
+  cfg: DeployConfig,
+  app: string,
+  resources: { memoryMb?: number; cpus?: number } | undefined,
+): { memoryMb: number; cpus: number } {
+  const limits = limitsForApp(cfg, app);
+  const memoryMb = resources?.memoryMb ?? limits.defaultMemoryMb;
+  const cpus = resources?.cpus ?? limits.defaultCpus;
+  if (memoryMb > limits.maxMemoryMb) {
+    throw new InputError(
+      `resources.memoryMb ${memoryMb} is over the maximum of ${
+        limits.maxMemoryMb
+      } MB (${limitSetting(
+        cfg,
+        app,
+        'maxMemoryMb',
+      )}); request less or ask an admin to raise it.`,
+    );
+  }
+  if (cpus > limits.maxCpus) {
+    throw new InputError(
+      `resources.cpus ${cpus} is over the maximum of ${
+        limits.maxCpus
+      } (${limitSetting(
+        cfg,
+        app,
+        'maxCpus',
+      )}); request less or ask an admin to raise it.`,
+    );
+  }
+  return { memoryMb, cpus };
 }

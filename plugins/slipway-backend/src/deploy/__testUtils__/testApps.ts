@@ -55,6 +55,8 @@ export interface VersionOptions {
   buildSleepSeconds?: number;
   /** Removes /bin/sh from the image, so a shell-form HEALTHCHECK cannot run. */
   withoutShell?: boolean;
+  /** Dockerfile lines added after busybox is installed (LABEL, RUN ...). */
+  dockerfileExtra?: string;
 }
 
 /** A git repository with a busybox httpd app, served as file://. */
@@ -81,7 +83,9 @@ export class TestRepo {
     const sleep =
       (version.buildSleepSeconds
         ? `RUN ["/bin/sleep", "${version.buildSleepSeconds}"]\n`
-        : '') + (version.withoutShell ? 'RUN ["/bin/rm", "/bin/sh"]\n' : '');
+        : '') +
+      (version.withoutShell ? 'RUN ["/bin/rm", "/bin/sh"]\n' : '') +
+      (version.dockerfileExtra ? `${version.dockerfileExtra}\n` : '');
     fs.writeFileSync(
       path.join(this.dir, 'Dockerfile'),
       `FROM scratch
@@ -305,5 +309,24 @@ export async function cleanupDocker(prefix = RUN) {
       .getImage(image.Id)
       .remove({ force: true })
       .catch(() => {});
+  }
+  // App networks: Docker's default address pools hold only a few dozen.
+  const networks = await docker.listNetworks({
+    filters: JSON.stringify({ label: ['slipway.app'] }),
+  });
+  for (const network of networks) {
+    if (!network.Labels?.['slipway.app']?.startsWith(prefix)) continue;
+    // A just-removed container may still hold its endpoint for a moment.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const removed = await docker
+        .getNetwork(network.Id)
+        .remove()
+        .then(
+          () => true,
+          error => (error as { statusCode?: number }).statusCode === 404,
+        );
+      if (removed) break;
+      await new Promise(r => setTimeout(r, 500));
+    }
   }
 }

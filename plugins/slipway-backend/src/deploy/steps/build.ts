@@ -124,6 +124,6 @@ export async function buildImage(options: BuildImageOptions): Promise<void> {
 
 function buildTimeout(seconds: number) {
   return new Error(
-    `the build took longer than ${seconds} s (slipway.deploy.build.timeoutSeconds)`,
+    `the build took longer than ${seconds} s (slipway.deploy.timeouts.buildSeconds)`,
   );
 }

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { timedDockerCall } from '../dockerCalls';
 
 /** Options of {@link waitUntilHealthy}. */
 export interface WaitHealthyOptions {
@@ -18,6 +19,10 @@ export interface WaitHealthyOptions {
   dockerHealth?: 'require' | 'unlessUnhealthy';
   log: (line: string) => void;
   signal: AbortSignal;
+  /** Bound of each Docker API call, default 60 s. */
+  apiSeconds?: number;
+  /** The setting that gave timeoutSeconds, named when it runs out. */
+  timeoutSetting?: string;
 }
 
 function sleep(ms: number, signal: AbortSignal) {
@@ -52,7 +57,12 @@ export async function waitUntilHealthy(
   // Bounded by the deadline; the count bound guards against a clock jump.
   while (attempts++ < 100_000) {
     if (signal.aborted) throw new Error('The health check was aborted');
-    const info = await container.inspect();
+    const info = await timedDockerCall(
+      'inspect of the new container',
+      options.apiSeconds ?? 60,
+      abortSignal => container.inspect({ abortSignal } as object),
+      signal,
+    );
     if (!info.State.Running) {
       throw new Error(
         `the container exited with code ${
@@ -106,7 +116,9 @@ export async function waitUntilHealthy(
     if (httpOk && !dockerOk) lastProblem = `Docker health is "${health}"`;
     if (Date.now() >= deadline) {
       throw new Error(
-        `not healthy within ${options.timeoutSeconds} s: ${lastProblem}`,
+        `not healthy within ${options.timeoutSeconds} s${
+          options.timeoutSetting ? ` (${options.timeoutSetting})` : ''
+        }: ${lastProblem}`,
       );
     }
     await sleep(options.intervalMs, signal);

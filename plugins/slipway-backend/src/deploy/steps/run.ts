@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import type { ContainerLimits } from '../config';
+import { statusOf, timedDockerCall } from '../dockerCalls';
 
 /** Options of {@link startContainer}. */
 export interface StartContainerOptions {
@@ -8,8 +10,15 @@ export interface StartContainerOptions {
   port: number;
   env: Record<string, string>;
   labels: Record<string, string>;
-  resources: { memoryMb?: number; cpus?: number };
+  /** Effective memory and CPUs (see effectiveResources). */
+  resources: { memoryMb: number; cpus: number };
+  /** PIDs, log driver and privilege settings. */
+  limits: ContainerLimits;
+  /** The app's own network (see ensureAppNetwork). */
+  network: string;
   publishHost: string;
+  /** Bound of each Docker API call. */
+  apiSeconds: number;
   /**
    * The Docker HEALTHCHECK to give the container; undefined keeps the
    * image's own. Traefik's Docker provider skips containers that are not
@@ -46,47 +55,92 @@ export function httpHealthcheck(
  * left over from an earlier database (e.g. in-memory SQLite before a restart,
  * whose ids start again at 1). Removing it lets the deployment proceed.
  */
-async function removeLeftoverContainer(docker: Docker, name: string) {
-  try {
-    await docker.getContainer(name).remove({ force: true });
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) {
-      throw error;
-    }
-  }
+async function removeLeftoverContainer(options: StartContainerOptions) {
+  await timedDockerCall(
+    `remove leftover container ${options.name}`,
+    options.apiSeconds,
+    abortSignal =>
+      options.docker
+        .getContainer(options.name)
+        .remove({ force: true, abortSignal } as object),
+    options.signal,
+  ).catch(error => {
+    if (statusOf(error) !== 404) throw error;
+  });
+}
+
+/** HostConfig of an app container: the safe defaults and the port. */
+export function hostConfigFor(
+  options: Pick<
+    StartContainerOptions,
+    'resources' | 'limits' | 'network' | 'publishHost' | 'port'
+  >,
+): Docker.HostConfig {
+  const { resources, limits } = options;
+  return {
+    Init: true,
+    NetworkMode: options.network,
+    PortBindings: {
+      [`${options.port}/tcp`]: [{ HostIp: options.publishHost, HostPort: '' }],
+    },
+    Memory: resources.memoryMb * 1024 * 1024,
+    // No swap beyond the memory limit.
+    MemorySwap: resources.memoryMb * 1024 * 1024,
+    NanoCpus: Math.round(resources.cpus * 1e9),
+    PidsLimit: limits.pidsLimit,
+    SecurityOpt: limits.allowPrivilegeEscalation
+      ? []
+      : ['no-new-privileges:true'],
+    LogConfig: {
+      Type: 'json-file',
+      Config: {
+        'max-size': limits.logMaxSize,
+        'max-file': String(limits.logMaxFiles),
+      },
+    },
+    RestartPolicy: { Name: 'unless-stopped' },
+  };
 }
 
 /**
  * Step 3 — run: creates and starts the container with its labels, env,
- * limits and an init process, publishing the port on the configured host
- * address at an ephemeral port.
+ * limits and an init process on the app's own network, publishing the port
+ * on the configured host address at an ephemeral port.
  */
 export async function startContainer(
   options: StartContainerOptions,
 ): Promise<{ containerId: string; hostPort: number; url: string }> {
-  const { docker, port, resources } = options;
+  const { docker, port, apiSeconds, signal } = options;
   const portKey = `${port}/tcp`;
-  await removeLeftoverContainer(docker, options.name);
-  const container = await docker.createContainer({
-    name: options.name,
-    Image: options.image,
-    Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
-    Labels: options.labels,
-    ExposedPorts: { [portKey]: {} },
-    Healthcheck: options.healthcheck,
-    HostConfig: {
-      Init: true,
-      PortBindings: {
-        [portKey]: [{ HostIp: options.publishHost, HostPort: '' }],
-      },
-      Memory: resources.memoryMb ? resources.memoryMb * 1024 * 1024 : undefined,
-      NanoCpus: resources.cpus ? Math.round(resources.cpus * 1e9) : undefined,
-      RestartPolicy: { Name: 'unless-stopped' },
-    },
-    abortSignal: options.signal,
-  } as Docker.ContainerCreateOptions);
-  await container.start({ abortSignal: options.signal } as object);
-  const info = await container.inspect();
+  await removeLeftoverContainer(options);
+  const container = await timedDockerCall(
+    `create container ${options.name}`,
+    apiSeconds,
+    abortSignal =>
+      docker.createContainer({
+        name: options.name,
+        Image: options.image,
+        Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
+        Labels: options.labels,
+        ExposedPorts: { [portKey]: {} },
+        Healthcheck: options.healthcheck,
+        HostConfig: hostConfigFor(options),
+        abortSignal,
+      } as Docker.ContainerCreateOptions),
+    signal,
+  );
+  await timedDockerCall(
+    `start container ${options.name}`,
+    apiSeconds,
+    abortSignal => container.start({ abortSignal } as object),
+    signal,
+  );
+  const info = await timedDockerCall(
+    `inspect container ${options.name}`,
+    apiSeconds,
+    abortSignal => container.inspect({ abortSignal } as object),
+    signal,
+  );
   const binding = info.NetworkSettings.Ports?.[portKey]?.[0];
   if (!binding?.HostPort) {
     throw new Error(
@@ -107,28 +161,53 @@ export function publishedUrl(publishHost: string, hostPort: number): string {
   return `http://${host}:${hostPort}`;
 }
 
-/** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes. */
+/**
+ * Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes. Each
+ * call is bounded by `apiSeconds` (the stop by the grace period plus that).
+ */
 export async function removeContainer(
   docker: Docker,
   idOrName: string,
   timeoutSeconds = 10,
+  apiSeconds = 60,
 ): Promise<void> {
   const container = docker.getContainer(idOrName);
-  try {
-    await container.stop({ t: timeoutSeconds });
-  } catch (error) {
+  await timedDockerCall(
+    `stop container ${idOrName}`,
+    timeoutSeconds + apiSeconds,
+    abortSignal => container.stop({ t: timeoutSeconds, abortSignal }),
+  ).catch(error => {
     // 304 already stopped, 404 already gone.
-    if (
-      ![304, 404].includes((error as { statusCode?: number }).statusCode ?? 0)
-    )
-      throw error;
-  }
-  try {
-    await container.remove({ force: true });
-  } catch (error) {
-    if (
-      ![404, 409].includes((error as { statusCode?: number }).statusCode ?? 0)
-    )
-      throw error;
+    if (![304, 404].includes(statusOf(error))) throw error;
+  });
+  await timedDockerCall(
+    `remove container ${idOrName}`,
+    apiSeconds,
+    abortSignal => container.remove({ force: true, abortSignal }),
+  ).catch(error => {
+    if (![404, 409].includes(statusOf(error))) throw error;
+  });
+}
+
+/**
+ * Refuses an image that sets its own `traefik.*` labels: the engine's labels
+ * override only keys it sets itself, so an image label such as
+ * `traefik.http.routers.x.rule` would add a router for any host.
+ */
+export function assertNoProxyLabels(
+  labels: Record<string, string> | null | undefined,
+  image: string,
+): void {
+  const own = Object.keys(labels ?? {}).filter(key =>
+    key.toLowerCase().startsWith('traefik.'),
+  );
+  if (own.length) {
+    throw new Error(
+      `the image ${image} carries its own Traefik labels (${own
+        .slice(0, 5)
+        .join(
+          ', ',
+        )}); images may not set traefik.* labels, because they could route other hosts to this app. Remove those LABEL lines from the Dockerfile (and its base image).`,
+    );
   }
 }

@@ -14,6 +14,26 @@ export interface FetchSourceOptions {
   token?: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** Prefix of the checkout directory's name (see sourceDirPrefix). */
+  dirPrefix: string;
+  /** The whole fetch fails after this long (a hung remote). */
+  timeoutSeconds: number;
+}
+
+/**
+ * `slipway-src-<installation>--`: checkouts of one installation. Ids never
+ * contain `--`, so no installation's prefix matches another's checkouts.
+ */
+export function sourceDirsPrefix(installationId: string): string {
+  return `slipway-src-${installationId}--`;
+}
+
+/**
+ * `slipway-src-<installation>--<deploymentId>-`: the restart reconcile finds
+ * checkouts a crash left behind by installation and deployment.
+ */
+export function sourceDirPrefix(installationId: string, deploymentId: string) {
+  return `${sourceDirsPrefix(installationId)}${deploymentId}-`;
 }
 
 /**
@@ -24,10 +44,31 @@ export interface FetchSourceOptions {
 export async function fetchSource(
   options: FetchSourceOptions,
 ): Promise<{ dir: string; commitSha: string }> {
-  const { repoUrl, ref, token, log, signal } = options;
-  if (ref !== undefined) validateGitRef(ref);
+  if (options.ref !== undefined) validateGitRef(options.ref);
   await fs.mkdir(options.workDir, { recursive: true });
-  const dir = await fs.mkdtemp(path.join(options.workDir, 'slipway-src-'));
+  const dir = await fs.mkdtemp(path.join(options.workDir, options.dirPrefix));
+  const timeout = AbortSignal.timeout(options.timeoutSeconds * 1000);
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, timeout])
+    : timeout;
+  try {
+    return await fetchInto(dir, { ...options, signal });
+  } catch (error) {
+    await removeSource(dir);
+    if (timeout.aborted) {
+      throw new Error(
+        `fetching the source did not finish within ${options.timeoutSeconds} s (slipway.deploy.timeouts.cloneSeconds); the git remote does not answer`,
+      );
+    }
+    throw error;
+  }
+}
+
+async function fetchInto(
+  dir: string,
+  options: FetchSourceOptions,
+): Promise<{ dir: string; commitSha: string }> {
+  const { repoUrl, ref, token, log, signal } = options;
   const git = (args: string[]) =>
     runGit({ args, cwd: dir, token, onLine: log, signal });
 
