@@ -114,7 +114,7 @@ export async function runPipeline(
     store,
     deps.signals,
     id,
-    Object.values(config.secretEnv ?? {}),
+    store.secrets.maskValues(claimed.app, config.secretEnv),
   );
   let deployment: DeploymentRecord = claimed;
   let step: DeploymentStatus = 'cloning';
@@ -210,7 +210,10 @@ export async function runPipeline(
       image: imageTag,
       name: containerName,
       port: config.port,
-      env: { ...config.env, ...config.secretEnv },
+      env: {
+        ...config.env,
+        ...store.secrets.openEnv(claimed.app, config.secretEnv),
+      },
       labels: containerLabels({
         app: claimed.app,
         deploymentId: id,

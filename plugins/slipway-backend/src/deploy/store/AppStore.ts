@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type { Page } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
+import type { SecretBox } from '../secrets/SecretBox';
 import type { DeploymentStore } from './DeploymentStore';
 import { AppInput, AppRecord, DeploymentRecord } from './records';
 import { appColumns, decodeCursor, now, toAppRecord, toPage } from './rows';
@@ -24,12 +25,25 @@ export async function requireApp(db: Knex, name: string): Promise<AppRecord> {
   return app;
 }
 
-/** The `apps` table: what is deployed, and from where. */
+/**
+ * The `apps` table: what is deployed, and from where. Secret env values are
+ * sealed (encrypted) before they are written; records hold them sealed.
+ */
 export class AppStore {
   constructor(
     private readonly knex: Knex,
     private readonly deployments: DeploymentStore,
+    private readonly secrets: SecretBox,
   ) {}
+
+  /** The columns of an input, its secret env sealed. */
+  private columns(name: string, input: Partial<AppInput>) {
+    return appColumns(
+      input.secretEnv
+        ? { ...input, secretEnv: this.secrets.sealEnv(name, input.secretEnv) }
+        : input,
+    );
+  }
 
   /** The app, or `undefined` when there is none of that name. */
   async get(name: string): Promise<AppRecord | undefined> {
@@ -109,7 +123,7 @@ export class AppStore {
       const at = now();
       await tx('apps').insert({
         name: app.name,
-        ...appColumns(app),
+        ...this.columns(app.name, app),
         created_at: at,
         updated_at: at,
       });
@@ -127,7 +141,7 @@ export class AppStore {
   async update(name: string, patch: Partial<AppInput>): Promise<AppRecord> {
     const count = await this.knex('apps')
       .where({ name })
-      .update({ ...appColumns(patch), updated_at: now() });
+      .update({ ...this.columns(name, patch), updated_at: now() });
     if (!count) {
       throw new NotFoundError(`No app named "${name}" to update.`);
     }
