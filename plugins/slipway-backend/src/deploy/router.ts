@@ -126,8 +126,11 @@ export function createDeployRouter(
   router.patch('/apps/:name', async (req, res) => {
     await authorize(req, slipwayAppUpdatePermission, req.params.name);
     const patch = parseAppInput(req.body, 'update');
-    await engine.updateApp(req.params.name, patch);
-    res.json(await appResponse(req.params.name));
+    const { droppedSecretEnvKeys } = await engine.updateApp(
+      req.params.name,
+      patch,
+    );
+    res.json({ ...(await appResponse(req.params.name)), droppedSecretEnvKeys });
   });
 
   router.delete('/apps/:name', async (req, res) => {
@@ -171,6 +174,7 @@ export function createDeployRouter(
     const deployment = await engine.rollback(
       req.params.name,
       to === undefined ? undefined : String(to),
+      { restoreSecrets: req.body?.restoreSecrets === true },
     );
     res.status(202).json(toPublicDeployment(deployment));
   });
