@@ -123,6 +123,9 @@ export async function createWatch(options: {
       processor,
       logger,
       secrets: webhookSecrets(config),
+      maxUnverifiedBytesInFlight: config.getOptionalNumber(
+        'slipway.github.maxUnverifiedBytesInFlight',
+      ),
     }),
   );
   router.use(
