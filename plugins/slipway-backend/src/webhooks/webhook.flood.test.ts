@@ -33,13 +33,6 @@ function post(
   body?: Buffer,
 ): Promise<Outcome> {
   return new Promise(resolve => {
-    let done = false;
-    const finish = (outcome: Outcome) => {
-      if (done) return;
-      done = true;
-      req.destroy();
-      resolve(outcome);
-    };
     const req = http.request({
       host: '127.0.0.1',
       port,
@@ -49,6 +42,13 @@ function post(
       agent: false,
       headers: { ...headers, 'content-length': String(size) },
     });
+    let done = false;
+    const finish = (outcome: Outcome) => {
+      if (done) return;
+      done = true;
+      req.destroy();
+      resolve(outcome);
+    };
     req.on('response', res => {
       res.resume();
       res.on('end', () =>
