@@ -22,6 +22,30 @@ export interface Config {
       adminGroups?: string[];
     };
 
+    /** Encryption at rest of apps' secret env. */
+    secrets?: {
+      /**
+       * AES-256-GCM keys: `key` is base64 of 32 random bytes
+       * (`openssl rand -base64 32`), `id` is stored with every value it
+       * encrypts. The first key encrypts, every listed key decrypts: to
+       * rotate, put a new key first and keep the old one after it; values of
+       * older keys are re-encrypted with the first at startup, after which
+       * the old key may go. Without keys, an app may have secret env only
+       * when the database is in memory (a key is generated per process);
+       * otherwise secret env is refused with an error naming this setting.
+       * @visibility secret
+       */
+      encryptionKeys?: Array<{
+        /** Letters, digits, `_`, `.` or `-`, at most 64. */
+        id: string;
+        /**
+         * Base64 of 32 bytes.
+         * @visibility secret
+         */
+        key: string;
+      }>;
+    };
+
     /** GitHub webhook receiver. */
     github?: {
       /**
@@ -30,6 +54,14 @@ export interface Config {
        * @visibility secret
        */
       webhookSecrets?: string[];
+      /**
+       * Bytes of webhook bodies not yet verified (their HMAC is checked only
+       * once the whole body is read) that all requests together may hold in
+       * memory. A delivery that would go beyond it is answered 503 with
+       * Retry-After before its body is read, and nothing is stored; GitHub
+       * shows it as failed and it can be redelivered. Default 67108864 (64 MB).
+       */
+      maxUnverifiedBytesInFlight?: number;
       /**
        * Host of the `integrations.github` entry the CI/CD polling fallback
        * uses (API base URL and token come from there). Default github.com.

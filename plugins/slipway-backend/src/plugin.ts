@@ -16,6 +16,8 @@ import { createDeploymentLookup } from './cicd/deploymentLookup';
 import { DeployStore } from './deploy/DeployStore';
 import { toPublicDeployment } from './deploy/store/toPublic';
 import { createAutoDeploy } from './triggers/createAutoDeploy';
+import { secretBoxFromConfig } from './deploy/secrets/fromConfig';
+import { resealSecrets } from './deploy/secrets/reseal';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -62,12 +64,18 @@ export const slipwayPlugin = createBackendPlugin({
         // One listener per open stream: thousands are expected.
         setMaxListeners(0, shutdown.signal);
         lifecycle.addShutdownHook(() => shutdown.abort());
+        // Secret env is encrypted at rest with slipway.secrets.encryptionKeys.
+        const secrets = secretBoxFromConfig(config, { knex, logger });
         if (!database.migrations?.skip) {
-          await applyDatabaseMigrations(knex);
+          await applyDatabaseMigrations(knex, {
+            sealSecret: (app, name, value) => secrets.seal(app, name, value),
+          });
         }
+        // Values sealed with an older key move to the first one.
+        await resealSecrets(knex, secrets, logger);
 
         // The deploy engine's tables; the watch reads its apps too.
-        const deployStore = new DeployStore(knex);
+        const deployStore = new DeployStore(knex, secrets);
 
         // The OASIS events store: OasisEventSink (publish) and
         // OasisEventListeners (onEvent) for the deploy engine and the webhooks.

@@ -137,6 +137,9 @@ export async function createWatch(options: {
       processor,
       logger,
       secrets: webhookSecrets(config),
+      maxUnverifiedBytesInFlight: config.getOptionalNumber(
+        'slipway.github.maxUnverifiedBytesInFlight',
+      ),
     }),
   );
   router.use(

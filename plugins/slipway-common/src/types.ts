@@ -156,6 +156,11 @@ export interface SlipwayApp {
   env?: Record<string, string>;
   /** Names only: secret values are never returned. */
   secretEnvKeys?: string[];
+  /**
+   * In the answer to `PATCH /apps/:name` only: secret env names dropped
+   * because `repoUrl` changed and the request did not give `secretEnv`.
+   */
+  droppedSecretEnvKeys?: string[];
   resources?: { memoryMb?: number; cpus?: number };
   healthCheck?: HealthCheckSpec;
   entityRef?: string;

@@ -5,15 +5,40 @@ import {
   ACTIVE_STATUSES,
   AppInput,
   AppRecord,
+  DeploymentConfigSnapshot,
   DeploymentRecord,
   hasServed,
 } from './store/records';
+import type { AppUpdate } from './store/AppStore';
 import { DeployWorker } from './DeployWorker';
 import { PipelineDeps } from './pipeline';
 import { InstallationNames } from './names';
 import { removeAppNetwork } from './steps/network';
 import { removeContainer } from './steps/run';
 import { effectiveResources } from './validation';
+
+/**
+ * The configuration a rollback runs with: the target's, with the app's
+ * current secret env unless the request asks to restore the target's own
+ * (both sealed). Current secrets never go to an image built from another
+ * repository than the app's current one.
+ */
+function rollbackConfig(
+  app: AppRecord,
+  target: DeploymentRecord,
+  restoreSecrets = false,
+): DeploymentConfigSnapshot {
+  if (restoreSecrets) return target.config;
+  if (
+    target.config.repoUrl !== app.repoUrl &&
+    Object.keys(app.secretEnv).length
+  ) {
+    throw new ConflictError(
+      `Deployment ${target.id} was built from ${target.config.repoUrl}, not from the app's current repository, so the app's current secret env is not given to it; pass restoreSecrets: true to run it with the secret env it had.`,
+    );
+  }
+  return { ...target.config, secretEnv: app.secretEnv };
+}
 
 /**
  * What the HTTP API, the scaffolder handoff and auto-deploy do with apps and
@@ -47,14 +72,27 @@ export class DeployEngine {
     return result;
   }
 
-  async updateApp(name: string, patch: Partial<AppInput>): Promise<AppRecord> {
+  /**
+   * Applies a patch. Changing `repoUrl` drops the secret env unless the
+   * patch gives it again; the change is published as an `app_changed`
+   * event naming the dropped variables (never their values).
+   */
+  async updateApp(name: string, patch: Partial<AppInput>): Promise<AppUpdate> {
     if (patch.repoUrl) {
       this.deps.allowList.assertAllowed(patch.repoUrl, 'deploy an app');
     }
     if (patch.resources !== undefined) {
       effectiveResources(this.deps.deployConfig, name, patch.resources);
     }
-    return this.store.apps.update(name, patch);
+    const update = await this.store.apps.update(name, patch);
+    if (update.previousRepoUrl !== undefined) {
+      await this.deps.events.repoChanged(
+        update.app,
+        update.previousRepoUrl,
+        update.droppedSecretEnvKeys,
+      );
+    }
+    return update;
   }
 
   /**
@@ -92,6 +130,7 @@ export class DeployEngine {
   async rollback(
     name: string,
     toDeploymentId?: string,
+    options: { restoreSecrets?: boolean } = {},
   ): Promise<DeploymentRecord> {
     const app = await this.store.apps.require(name);
     let target: DeploymentRecord | undefined;
@@ -146,7 +185,7 @@ export class DeployEngine {
         imageTag: target.imageTag,
         commitSha: target.commitSha,
         rollbackOf: target.id,
-        config: target.config,
+        config: rollbackConfig(app, target, options.restoreSecrets),
       },
     );
     await this.announceQueued(app, deployment, superseded);

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { SecretBox } from './secrets/SecretBox';
 import { AppStore } from './store/AppStore';
 import { DeploymentLogStore } from './store/DeploymentLogStore';
 import { DeploymentStore } from './store/DeploymentStore';
@@ -17,10 +18,18 @@ export class DeployStore {
   /** What each deployment's steps printed. */
   readonly logs: DeploymentLogStore;
 
-  constructor(knex: Knex) {
+  /**
+   * Seals secret env on write and opens it for the container. The plugin
+   * passes the configured keys; the default (a key of this process) suits
+   * tests and tools with a throwaway database.
+   */
+  readonly secrets: SecretBox;
+
+  constructor(knex: Knex, secrets: SecretBox = SecretBox.ephemeral()) {
+    this.secrets = secrets;
     this.deployments = new DeploymentStore(knex);
     // An app's creation queues its first deployment in the same transaction.
-    this.apps = new AppStore(knex, this.deployments);
+    this.apps = new AppStore(knex, this.deployments, secrets);
     this.logs = new DeploymentLogStore(knex);
   }
 }

@@ -11,6 +11,7 @@ import { DeployWorker } from './DeployWorker';
 import { DeployEvents } from './events';
 import { DeploymentSignals } from './logs';
 import { PipelineDeps } from './pipeline';
+import { secretBoxFromConfig } from './secrets/fromConfig';
 
 /** The assembled deploy engine of one backend instance. */
 export interface DeployEngineParts {
@@ -37,7 +38,15 @@ export function createDeployEngine(options: {
   /** The catalog entity of an app registered without an entityRef. */
   entityRefForApp?: (app: string) => Promise<string | null>;
 }): DeployEngineParts {
-  const store = options.store ?? new DeployStore(options.knex);
+  const store =
+    options.store ??
+    new DeployStore(
+      options.knex,
+      secretBoxFromConfig(options.config, {
+        knex: options.knex,
+        logger: options.logger,
+      }),
+    );
   const signals = new DeploymentSignals();
   const deps: PipelineDeps = {
     store,

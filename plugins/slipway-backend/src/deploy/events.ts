@@ -32,6 +32,44 @@ export class DeployEvents {
     private readonly entityRefForApp?: (app: string) => Promise<string | null>,
   ) {}
 
+  /**
+   * An app now deploys from another repository. Meta names the secret env
+   * variables dropped with the change; values are never part of an event.
+   */
+  async repoChanged(
+    app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'>,
+    previousRepoUrl: string,
+    droppedSecretEnvKeys: string[],
+  ): Promise<void> {
+    if (!this.sink) return;
+    try {
+      const entityRef =
+        app.entityRef ?? (await this.entityRefForApp?.(app.name)) ?? null;
+      await this.sink.publish({
+        source: 'slipway.deploy',
+        kind: 'app_changed',
+        module: 'DEPLOY',
+        status: 'info',
+        title: 'APP-REPO-CHANGED',
+        repo: repoSlug(app.repoUrl) ?? null,
+        entityRef,
+        meta: {
+          app: app.name,
+          changed: ['repoUrl'],
+          previousRepoUrl,
+          repoUrl: app.repoUrl,
+          droppedSecretEnvKeys,
+        },
+      });
+    } catch (error) {
+      this.logger.warn(
+        `Could not publish the OASIS event for the repository change of app ${
+          app.name
+        }: ${(error as Error).message}`,
+      );
+    }
+  }
+
   async statusChanged(
     app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'>,
     deployment: Pick<

@@ -68,7 +68,11 @@ export async function launchContainer(
     image: options.image,
     name: options.name,
     port: config.port,
-    env: { ...config.env, ...config.secretEnv },
+    // Secrets are opened only here, for the container's own env.
+    env: {
+      ...config.env,
+      ...deps.store.secrets.openEnv(app, config.secretEnv),
+    },
     labels: names.containerLabels({
       app,
       deploymentId: deployment.id,

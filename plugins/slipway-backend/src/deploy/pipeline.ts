@@ -109,7 +109,7 @@ export async function runPipeline(
     store,
     deps.signals,
     id,
-    Object.values(config.secretEnv ?? {}),
+    store.secrets.maskValues(claimed.app, config.secretEnv),
     cfg.logMaxBytesPerDeployment,
   );
   let deployment: DeploymentRecord = claimed;

@@ -187,8 +187,11 @@ export function createDeployRouter(
   router.patch('/apps/:name', audit('app-update', byApp), async (req, res) => {
     await authorize(req, slipwayAppUpdatePermission, req.params.name);
     const patch = parseAppInput(req.body, 'update');
-    await engine.updateApp(req.params.name, patch);
-    res.json(await appResponse(req.params.name));
+    const { droppedSecretEnvKeys } = await engine.updateApp(
+      req.params.name,
+      patch,
+    );
+    res.json({ ...(await appResponse(req.params.name)), droppedSecretEnvKeys });
   });
 
   router.delete('/apps/:name', audit('app-delete', byApp), async (req, res) => {
@@ -240,6 +243,7 @@ export function createDeployRouter(
       const deployment = await engine.rollback(
         req.params.name,
         to === undefined ? undefined : String(to),
+        { restoreSecrets: req.body?.restoreSecrets === true },
       );
       res.locals.auditMeta = { deploymentId: deployment.id };
       res.status(202).json(toPublicDeployment(deployment));

@@ -7,10 +7,14 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { verifyGithubSignature } from './signature';
+import { UnverifiedBodyBudget } from './UnverifiedBodyBudget';
 import { WebhookProcessor } from './WebhookProcessor';
 
 /** GitHub's own limit on a delivery; anything larger is refused with 413. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+
+/** Seconds a client refused for lack of budget is asked to wait. */
+const RETRY_AFTER_SECONDS = 5;
 
 const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
@@ -25,8 +29,11 @@ export function createWebhookRouter(options: {
   /** Read per request, so a config reload rotates secrets. */
   secrets: () => string[];
   logger: LoggerService;
+  /** `slipway.github.maxUnverifiedBytesInFlight`; default 64 MB. */
+  maxUnverifiedBytesInFlight?: number;
 }): express.Router {
   const { processor, secrets, logger } = options;
+  const budget = new UnverifiedBodyBudget(options.maxUnverifiedBytesInFlight);
   const router = Router();
 
   router.post(
@@ -40,11 +47,23 @@ export function createWebhookRouter(options: {
       }
       // Refuse an announced oversize body at once; the body parser would
       // read all of it first.
-      const length = Number(req.header('content-length'));
-      if (length > MAX_WEBHOOK_BYTES) {
+      const length = declaredLength(req);
+      if (length !== undefined && length > MAX_WEBHOOK_BYTES) {
         res.setHeader('Connection', 'close');
         throw payloadTooLarge();
       }
+      // Bound the memory that bodies nobody has verified yet may take:
+      // reserve the body's size (the largest allowed when it is not
+      // announced) before reading it, until the response ends.
+      const release = budget.tryReserve(length ?? MAX_WEBHOOK_BYTES);
+      if (!release) {
+        res.setHeader('Connection', 'close');
+        res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+        throw new ServiceUnavailableError(
+          `Too many webhook bytes are being received at once (slipway.github.maxUnverifiedBytesInFlight is ${budget.limit}); nothing was stored, redeliver the delivery later`,
+        );
+      }
+      res.once('close', release);
       next();
     },
     express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
@@ -110,6 +129,17 @@ export function createWebhookRouter(options: {
   );
 
   return router;
+}
+
+/**
+ * The body length a request announces: its Content-Length, 0 for a request
+ * with neither Content-Length nor chunked encoding (it has no body), and
+ * `undefined` for a chunked one.
+ */
+function declaredLength(req: express.Request): number | undefined {
+  const header = req.header('content-length');
+  if (header !== undefined) return Number(header);
+  return req.header('transfer-encoding') ? undefined : 0;
 }
 
 function payloadTooLarge(): Error {

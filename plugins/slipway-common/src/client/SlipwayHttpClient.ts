@@ -198,7 +198,7 @@ export class SlipwayHttpClient implements SlipwayApi {
 
   rollback(
     app: string,
-    options: { toDeploymentId?: string } = {},
+    options: { toDeploymentId?: string; restoreSecrets?: boolean } = {},
   ): Promise<Deployment> {
     return this.post(`/apps/${encodeURIComponent(app)}/rollback`, options);
   }

@@ -148,7 +148,7 @@ export interface SlipwayApi {
   deploy(app: string, options?: { ref?: string }): Promise<Deployment>;
   rollback(
     app: string,
-    options?: { toDeploymentId?: string },
+    options?: { toDeploymentId?: string; restoreSecrets?: boolean },
   ): Promise<Deployment>;
   cancelDeployment(id: string): Promise<Deployment>;
   /**

@@ -127,11 +127,18 @@ export const finished = (status: string) =>
 /** The webhook secret of test backends. */
 export const WEBHOOK_SECRET = 'deploy-test-webhook-secret';
 
+/** The secret env encryption key of test backends (32 bytes, base64). */
+export const TEST_ENCRYPTION_KEY = {
+  id: 'test-1',
+  key: Buffer.alloc(32, 7).toString('base64'),
+};
+
 /** Deploy config that keeps tests fast. */
 export function testConfig(overrides: Record<string, unknown> = {}) {
   return {
     slipway: {
       allowedRepositories: ['file://'],
+      secrets: { encryptionKeys: [TEST_ENCRYPTION_KEY] },
       github: { webhookSecrets: [WEBHOOK_SECRET] },
       cicd: { polling: { enabled: false } },
       deploy: {

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import type { Page } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
+import type { SecretBox } from '../secrets/SecretBox';
 import type { DeploymentStore } from './DeploymentStore';
 import { AppInput, AppRecord, DeploymentRecord } from './records';
 import { appColumns, decodeCursor, now, toAppRecord, toPage } from './rows';
@@ -24,12 +25,34 @@ export async function requireApp(db: Knex, name: string): Promise<AppRecord> {
   return app;
 }
 
-/** The `apps` table: what is deployed, and from where. */
+/** What an update did beyond the patch itself. */
+export interface AppUpdate {
+  app: AppRecord;
+  /** Set when the patch changed `repoUrl`. */
+  previousRepoUrl?: string;
+  /** Secret env names dropped because `repoUrl` changed without them. */
+  droppedSecretEnvKeys: string[];
+}
+
+/**
+ * The `apps` table: what is deployed, and from where. Secret env values are
+ * sealed (encrypted) before they are written; records hold them sealed.
+ */
 export class AppStore {
   constructor(
     private readonly knex: Knex,
     private readonly deployments: DeploymentStore,
+    private readonly secrets: SecretBox,
   ) {}
+
+  /** The columns of an input, its secret env sealed. */
+  private columns(name: string, input: Partial<AppInput>) {
+    return appColumns(
+      input.secretEnv
+        ? { ...input, secretEnv: this.secrets.sealEnv(name, input.secretEnv) }
+        : input,
+    );
+  }
 
   /** The app, or `undefined` when there is none of that name. */
   async get(name: string): Promise<AppRecord | undefined> {
@@ -109,7 +132,7 @@ export class AppStore {
       const at = now();
       await tx('apps').insert({
         name: app.name,
-        ...appColumns(app),
+        ...this.columns(app.name, app),
         created_at: at,
         updated_at: at,
       });
@@ -123,15 +146,34 @@ export class AppStore {
     });
   }
 
-  /** Applies the patch and returns the app as stored now. */
-  async update(name: string, patch: Partial<AppInput>): Promise<AppRecord> {
-    const count = await this.knex('apps')
-      .where({ name })
-      .update({ ...appColumns(patch), updated_at: now() });
-    if (!count) {
-      throw new NotFoundError(`No app named "${name}" to update.`);
-    }
-    return this.require(name);
+  /**
+   * Applies the patch and returns the app as stored now. A patch that
+   * changes `repoUrl` without giving `secretEnv` drops the secret env: the
+   * secrets were given for the old repository's code, never the new one's.
+   * The names dropped are returned (read and written in one transaction).
+   */
+  async update(name: string, patch: Partial<AppInput>): Promise<AppUpdate> {
+    return this.knex.transaction(async tx => {
+      const before = await findApp(tx, name);
+      if (!before) {
+        throw new NotFoundError(`No app named "${name}" to update.`);
+      }
+      const repoChanged =
+        patch.repoUrl !== undefined && patch.repoUrl !== before.repoUrl;
+      const dropped =
+        repoChanged && patch.secretEnv === undefined
+          ? Object.keys(before.secretEnv).sort()
+          : [];
+      const effective = dropped.length ? { ...patch, secretEnv: {} } : patch;
+      await tx('apps')
+        .where({ name })
+        .update({ ...this.columns(name, effective), updated_at: now() });
+      return {
+        app: await requireApp(tx, name),
+        previousRepoUrl: repoChanged ? before.repoUrl : undefined,
+        droppedSecretEnvKeys: dropped,
+      };
+    });
   }
 
   /** Removes the app with its deployments and their logs, all or nothing. */

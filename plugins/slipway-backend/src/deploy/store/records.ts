@@ -39,13 +39,17 @@ export interface DeploymentConfigSnapshot {
   dockerfilePath: string;
   port: number;
   env: Record<string, string>;
+  /**
+   * Name → sealed value (`v1:<keyId>:...`, see secrets/SecretBox); opened
+   * only to start the container. Never plaintext in a record or row.
+   */
   secretEnv: Record<string, string>;
   resources: { memoryMb?: number; cpus?: number };
   healthCheck?: HealthCheckSpec;
 }
 
 /**
- * An app as stored, secret values included (never sent to clients). Its
+ * An app as stored, secret values sealed (never sent to clients). Its
  * configuration is exactly what each of its deployments snapshots.
  */
 export interface AppRecord extends DeploymentConfigSnapshot {
@@ -58,7 +62,10 @@ export interface AppRecord extends DeploymentConfigSnapshot {
   updatedAt: string;
 }
 
-/** Fields of a new or updated app. */
+/**
+ * Fields of a new or updated app, as a request gives them: `secretEnv`
+ * holds plaintext values here, which the store seals before writing.
+ */
 export type AppInput = Omit<
   AppRecord,
   'createdAt' | 'updatedAt' | 'currentDeploymentId'
