@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 import { SlipwayExamplePolicy } from './permissionPolicy';
+import { inMemoryDatabases } from '@slipway/test-utils';
 
 jest.setTimeout(60_000);
 
@@ -27,6 +28,7 @@ describe('the guest of the quick start', () => {
   it('signs in as user:default/guest of group:default/guests, which owns the example entities, so the example policy lets it deploy them', async () => {
     const backend = await startTestBackend({
       features: [
+        inMemoryDatabases(),
         authPlugin,
         guestProvider,
         catalogPlugin,

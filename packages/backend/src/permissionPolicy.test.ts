@@ -32,6 +32,7 @@ import {
   SlipwayExamplePolicy,
   slipwayExamplePolicyModule,
 } from './permissionPolicy';
+import { inMemoryDatabases } from '@slipway/test-utils';
 
 const user = (ref: string, groups: string[] = []): PolicyQueryUser =>
   ({
@@ -180,6 +181,7 @@ describe('slipwayExamplePolicyModule', () => {
   it('installs the policy in the real permission backend, admin groups from config', async () => {
     const backend = await startTestBackend({
       features: [
+        inMemoryDatabases(),
         permissionPlugin,
         slipwayExamplePolicyModule,
         mockServices.rootConfig.factory({

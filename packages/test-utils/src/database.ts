@@ -46,10 +46,21 @@ async function destroyWhenQuiet(client: Knex, lastQueryAt: () => number) {
  * all of them are destroyed when the backend stops, after every plugin has
  * shut down and its database has gone quiet.
  */
-export function inMemoryDatabases() {
+export function inMemoryDatabases(
+  options: {
+    /**
+     * Databases the test made itself (e.g. from TestDatabases), by plugin
+     * id: those plugins get them, and the test destroys them.
+     */
+    given?: Record<string, Knex>;
+  } = {},
+) {
   return createServiceFactory({
     service: coreServices.database,
-    deps: { rootLifecycle: coreServices.rootLifecycle },
+    deps: {
+      rootLifecycle: coreServices.rootLifecycle,
+      plugin: coreServices.pluginMetadata,
+    },
     createRootContext({ rootLifecycle }) {
       const clients = new Map<Knex, () => number>();
       rootLifecycle.addShutdownHook(async () => {
@@ -62,7 +73,11 @@ export function inMemoryDatabases() {
       });
       return clients;
     },
-    factory(_deps, clients) {
+    factory({ plugin }, clients) {
+      const given = options.given?.[plugin.getId()];
+      if (given) {
+        return { getClient: async () => given, migrations: { skip: false } };
+      }
       let client: Knex | undefined;
       return {
         getClient: async () => {

@@ -18,6 +18,7 @@ import {
 import {
   catalogAndPermissions,
   componentEntity,
+  inMemoryDatabases,
   permissionConfig,
   waitForEntities,
 } from '@slipway/test-utils';
@@ -86,6 +87,7 @@ describe('slipway:deploy acts as the user who runs the template', () => {
   beforeAll(async () => {
     backend = await startTestBackend({
       features: [
+        inMemoryDatabases(),
         scaffolderPlugin,
         scaffolderModuleSlipway,
         scaffolderEntityModel,

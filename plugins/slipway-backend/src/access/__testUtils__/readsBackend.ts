@@ -5,10 +5,6 @@
  * `denied` (a conditional decision the catalog applies itself).
  */
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -18,10 +14,11 @@ import type { PolicyDecision } from '@backstage/plugin-permission-common';
 import {
   catalogAndPermissions,
   componentEntity,
+  inMemoryDatabases,
   permissionConfig,
   waitForEntities,
 } from '@slipway/test-utils';
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { slipwayPlugin } from '../../plugin';
@@ -42,30 +39,6 @@ export const as = (user: string | 'service') => ({
       ? mockCredentials.service.header()
       : mockCredentials.user.header(user),
 });
-
-/** The test's database for the Slipway plugin, in-memory SQLite for others. */
-function databaseFor(knex: Knex) {
-  return createServiceFactory({
-    service: coreServices.database,
-    deps: {
-      plugin: coreServices.pluginMetadata,
-      lifecycle: coreServices.lifecycle,
-    },
-    async factory({ plugin, lifecycle }) {
-      if (plugin.getId() === 'slipway') {
-        return { getClient: async () => knex };
-      }
-      const own = knexFactory({
-        client: 'better-sqlite3',
-        connection: ':memory:',
-        useNullAsDefault: true,
-        pool: { min: 1, max: 1 },
-      });
-      lifecycle.addShutdownHook(() => own.destroy());
-      return { getClient: async () => own };
-    },
-  });
-}
 
 /** Hides SECRET from the users in `denied`; delivery.read for OPS only. */
 async function decide(
@@ -104,7 +77,8 @@ export async function startReadsBackend(
   const backend = await startTestBackend({
     features: [
       slipwayPlugin,
-      databaseFor(knex),
+      // The test's database for Slipway, in-memory SQLite for the others.
+      inMemoryDatabases({ given: { slipway: knex } }),
       ...catalogAndPermissions({
         entities: [
           componentEntity('secret-svc', ALICE, {

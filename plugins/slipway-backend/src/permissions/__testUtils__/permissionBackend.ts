@@ -2,12 +2,8 @@
  * The Slipway backend beside a real catalog and a real permission backend
  * (conditional decisions resolved through Slipway's apply-conditions
  * endpoint), the auditor's records captured. Slipway gets the test's
- * database; every other plugin a fresh one of the same kind.
+ * database; every other plugin an in-memory SQLite one.
  */
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import {
   mockServices,
   startTestBackend,
@@ -18,6 +14,7 @@ import type { PermissionPolicy } from '@backstage/plugin-permission-node';
 import {
   catalogAndPermissions,
   componentEntity,
+  inMemoryDatabases,
   permissionConfig,
   waitForEntities,
 } from '@slipway/test-utils';
@@ -42,17 +39,7 @@ export async function startPermissionBackend(options: {
   const backend = await startTestBackend({
     features: [
       slipwayPlugin,
-      createServiceFactory({
-        service: coreServices.database,
-        deps: { plugin: coreServices.pluginMetadata },
-        factory: async ({ plugin }) => {
-          const client =
-            plugin.getId() === 'slipway'
-              ? knex
-              : await databases.init(databaseId);
-          return { getClient: async () => client };
-        },
-      }),
+      inMemoryDatabases({ given: { slipway: knex } }),
       mockServices.rootConfig.factory({
         data: { ...permissionConfig, ...config },
       }),
