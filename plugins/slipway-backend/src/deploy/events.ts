@@ -1,11 +1,14 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import type {
   DeploymentStatus,
+  OasisEventInput,
   OasisStatus,
 } from '@slipway/plugin-slipway-common';
 import type { OasisEventSink } from '../oasis/types';
 import { repoSlug } from '../oasis/repoSlug';
 import { AppRecord, DeploymentRecord } from './store/records';
+
+type AppOfEvent = Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'>;
 
 const OASIS_STATUS: Record<DeploymentStatus, OasisStatus> = {
   pending: 'queued',
@@ -37,41 +40,26 @@ export class DeployEvents {
    * variables dropped with the change; values are never part of an event.
    */
   async repoChanged(
-    app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'>,
+    app: AppOfEvent,
     previousRepoUrl: string,
     droppedSecretEnvKeys: string[],
   ): Promise<void> {
-    if (!this.sink) return;
-    try {
-      const entityRef =
-        app.entityRef ?? (await this.entityRefForApp?.(app.name)) ?? null;
-      await this.sink.publish({
-        source: 'slipway.deploy',
-        kind: 'app_changed',
-        module: 'DEPLOY',
-        status: 'info',
-        title: 'APP-REPO-CHANGED',
-        repo: repoSlug(app.repoUrl) ?? null,
-        entityRef,
-        meta: {
-          app: app.name,
-          changed: ['repoUrl'],
-          previousRepoUrl,
-          repoUrl: app.repoUrl,
-          droppedSecretEnvKeys,
-        },
-      });
-    } catch (error) {
-      this.logger.warn(
-        `Could not publish the OASIS event for the repository change of app ${
-          app.name
-        }: ${(error as Error).message}`,
-      );
-    }
+    await this.publish(app, `the repository change of app ${app.name}`, {
+      kind: 'app_changed',
+      status: 'info',
+      title: 'APP-REPO-CHANGED',
+      meta: {
+        app: app.name,
+        changed: ['repoUrl'],
+        previousRepoUrl,
+        repoUrl: app.repoUrl,
+        droppedSecretEnvKeys,
+      },
+    });
   }
 
   async statusChanged(
-    app: Pick<AppRecord, 'name' | 'repoUrl' | 'entityRef'>,
+    app: AppOfEvent,
     deployment: Pick<
       DeploymentRecord,
       'id' | 'ref' | 'commitSha' | 'imageTag' | 'url' | 'rollbackOf' | 'trigger'
@@ -79,36 +67,48 @@ export class DeployEvents {
     status: DeploymentStatus,
     extra: { error?: string; url?: string; commitSha?: string } = {},
   ): Promise<void> {
+    await this.publish(app, `deployment ${deployment.id} (${status})`, {
+      kind: 'deployment',
+      status: OASIS_STATUS[status],
+      title: `DEPLOY-${status.toUpperCase()}`,
+      ref: extra.commitSha ?? deployment.commitSha ?? deployment.ref ?? null,
+      link: extra.url ?? deployment.url ?? null,
+      meta: {
+        app: app.name,
+        deploymentId: deployment.id,
+        deploymentStatus: status,
+        trigger: deployment.trigger,
+        commitSha: extra.commitSha ?? deployment.commitSha,
+        imageTag: deployment.imageTag,
+        rollbackOf: deployment.rollbackOf,
+        error: extra.error,
+      },
+    });
+  }
+
+  /** Publishes a `slipway.deploy` event of the app; a failure is logged. */
+  private async publish(
+    app: AppOfEvent,
+    what: string,
+    event: Pick<OasisEventInput, 'kind' | 'status' | 'title' | 'meta'> &
+      Partial<Pick<OasisEventInput, 'ref' | 'link'>>,
+  ): Promise<void> {
     if (!this.sink) return;
     try {
       const entityRef =
         app.entityRef ?? (await this.entityRefForApp?.(app.name)) ?? null;
       await this.sink.publish({
         source: 'slipway.deploy',
-        kind: 'deployment',
         module: 'DEPLOY',
-        status: OASIS_STATUS[status],
-        title: `DEPLOY-${status.toUpperCase()}`,
-        ref: extra.commitSha ?? deployment.commitSha ?? deployment.ref ?? null,
-        link: extra.url ?? deployment.url ?? null,
         repo: repoSlug(app.repoUrl) ?? null,
         entityRef,
-        meta: {
-          app: app.name,
-          deploymentId: deployment.id,
-          deploymentStatus: status,
-          trigger: deployment.trigger,
-          commitSha: extra.commitSha ?? deployment.commitSha,
-          imageTag: deployment.imageTag,
-          rollbackOf: deployment.rollbackOf,
-          error: extra.error,
-        },
+        ...event,
       });
     } catch (error) {
       this.logger.warn(
-        `Could not publish the OASIS event for deployment ${
-          deployment.id
-        } (${status}): ${(error as Error).message}`,
+        `Could not publish the OASIS event for ${what}: ${
+          (error as Error).message
+        }`,
       );
     }
   }
