@@ -63,6 +63,14 @@ export interface Config {
        */
       maxUnverifiedBytesInFlight?: number;
       /**
+       * Seconds within which a webhook request's whole body must arrive once
+       * its headers did; a slower one (a client trickling bytes to hold its
+       * share of maxUnverifiedBytesInFlight) is answered 408, its connection
+       * closed and nothing stored. GitHub sends a delivery at once and waits
+       * 10 s for the answer. Default 20.
+       */
+      unverifiedBodyTimeoutSeconds?: number;
+      /**
        * Host of the `integrations.github` entry the CI/CD polling fallback
        * uses (API base URL and token come from there). Default github.com.
        */

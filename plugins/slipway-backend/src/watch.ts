@@ -140,6 +140,9 @@ export async function createWatch(options: {
       maxUnverifiedBytesInFlight: config.getOptionalNumber(
         'slipway.github.maxUnverifiedBytesInFlight',
       ),
+      bodyTimeoutSeconds: config.getOptionalNumber(
+        'slipway.github.unverifiedBodyTimeoutSeconds',
+      ),
     }),
   );
   router.use(

@@ -16,6 +16,9 @@ export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 /** Seconds a client refused for lack of budget is asked to wait. */
 const RETRY_AFTER_SECONDS = 5;
 
+/** Default of `slipway.github.unverifiedBodyTimeoutSeconds`. */
+export const DEFAULT_BODY_TIMEOUT_SECONDS = 20;
+
 const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
@@ -31,9 +34,18 @@ export function createWebhookRouter(options: {
   logger: LoggerService;
   /** `slipway.github.maxUnverifiedBytesInFlight`; default 64 MB. */
   maxUnverifiedBytesInFlight?: number;
+  /** `slipway.github.unverifiedBodyTimeoutSeconds`; default 20. */
+  bodyTimeoutSeconds?: number;
 }): express.Router {
   const { processor, secrets, logger } = options;
   const budget = new UnverifiedBodyBudget(options.maxUnverifiedBytesInFlight);
+  const bodyTimeoutSeconds =
+    options.bodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_SECONDS;
+  if (!(bodyTimeoutSeconds > 0)) {
+    throw new Error(
+      'slipway.github.unverifiedBodyTimeoutSeconds must be a positive number',
+    );
+  }
   const router = Router();
 
   router.post(
@@ -64,6 +76,15 @@ export function createWebhookRouter(options: {
         );
       }
       res.once('close', release);
+      // A client that trickles its body would hold its reservation: the
+      // whole body must arrive within the deadline (GitHub sends it at once).
+      const deadline = setTimeout(
+        () => refuseSlowBody(req, res, bodyTimeoutSeconds),
+        bodyTimeoutSeconds * 1000,
+      );
+      const stop = () => clearTimeout(deadline);
+      req.once('end', stop);
+      res.once('close', stop);
       next();
     },
     express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
@@ -129,6 +150,30 @@ export function createWebhookRouter(options: {
   );
 
   return router;
+}
+
+/**
+ * Answers 408 to a request whose body did not arrive in time and closes its
+ * connection (which gives its reservation back); nothing is stored.
+ */
+function refuseSlowBody(
+  req: express.Request,
+  res: express.Response,
+  seconds: number,
+) {
+  if (!res.headersSent) {
+    res.setHeader('Connection', 'close');
+    res.status(408).json({
+      error: {
+        name: 'RequestTimeoutError',
+        message: `The delivery body did not arrive within ${seconds} s (slipway.github.unverifiedBodyTimeoutSeconds); nothing was stored`,
+      },
+      request: { method: req.method, url: req.originalUrl },
+      response: { statusCode: 408 },
+    });
+  }
+  res.once('finish', () => req.socket.destroy());
+  if (res.writableFinished) req.socket.destroy();
 }
 
 /**
