@@ -9,10 +9,13 @@ export const WEBHOOK_SECRET = 'slipway-scaffolder-test-secret';
 
 /**
  * The real Slipway backend plugin (webhooks, deliveries, deploy API) on
- * SQLite, reachable on 127.0.0.1, with discovery pointing at it.
+ * SQLite, reachable on 127.0.0.1, with discovery pointing at it. Its mock
+ * catalog serves a Component for each of `entityRefs` (Slipway shows an app
+ * registered for an entity only to users the catalog serves it to).
  */
 export async function startSlipwayBackend(
   config: Record<string, unknown> = {},
+  entityRefs: string[] = [],
 ) {
   const backend = await startTestBackend({
     features: [
@@ -27,7 +30,17 @@ export async function startSlipwayBackend(
           ...config,
         },
       }),
-      catalogServiceMock.factory({ entities: [] }),
+      catalogServiceMock.factory({
+        entities: entityRefs.map(ref => {
+          const [, namespace, name] = ref.match(/^component:([^/]+)\/(.+)$/)!;
+          return {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: { name, namespace },
+            spec: { type: 'service', owner: 'guests', lifecycle: 'production' },
+          };
+        }),
+      }),
     ],
   });
   const { port } = backend.server.address() as AddressInfo;

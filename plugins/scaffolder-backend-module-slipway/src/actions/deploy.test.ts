@@ -90,19 +90,23 @@ describeWithDocker('slipway:deploy against the real deploy engine', () => {
 
   beforeAll(async () => {
     repoUrl = await busyboxAppRepo();
-    slipway = await startSlipwayBackend({
-      slipway: {
-        allowedRepositories: ['file://'],
-        github: { webhookSecrets: ['x'] },
-        cicd: { polling: { enabled: false } },
-        deploy: {
-          drainSeconds: 1,
-          stopTimeoutSeconds: 2,
-          pollIntervalMs: 500,
-          dockerHealthIntervalMs: 500,
+    slipway = await startSlipwayBackend(
+      {
+        slipway: {
+          allowedRepositories: ['file://'],
+          github: { webhookSecrets: ['x'] },
+          cicd: { polling: { enabled: false } },
+          deploy: {
+            drainSeconds: 1,
+            stopTimeoutSeconds: 2,
+            pollIntervalMs: 500,
+            dockerHealthIntervalMs: 500,
+          },
         },
       },
-    });
+      // The entity the documented example registers its app for.
+      ['component:default/hello-site'],
+    );
     action = createDeployAction({
       discovery: slipway.discovery,
       auth: slipway.auth,

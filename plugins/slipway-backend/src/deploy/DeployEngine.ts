@@ -1,4 +1,8 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { validateGitRef } from '@slipway/plugin-slipway-node';
 import { DeployStore } from './DeployStore';
 import {
@@ -11,6 +15,7 @@ import {
 } from './store/records';
 import type { AppUpdate } from './store/AppStore';
 import { DeployWorker } from './DeployWorker';
+import { statusOf, timedDockerCall } from './dockerCalls';
 import { PipelineDeps } from './pipeline';
 import { InstallationNames } from './names';
 import { removeAppNetwork } from './steps/network';
@@ -161,13 +166,24 @@ export class DeployEngine {
         `Deployment ${target.id} never served (status ${target.status}); roll back to one that ran successfully.`,
       );
     }
-    const exists = await this.deps.docker
-      .getImage(target.imageTag)
-      .inspect()
-      .then(
-        () => true,
-        () => false,
-      );
+    const apiSeconds = this.deps.deployConfig.timeouts.dockerApiSeconds;
+    const imageTag = target.imageTag;
+    const exists = await timedDockerCall(
+      `inspecting image ${imageTag}`,
+      apiSeconds,
+      abortSignal =>
+        this.deps.docker.getImage(imageTag).inspect({ abortSignal } as object),
+    ).then(
+      () => true,
+      error => {
+        if (statusOf(error) === 404) return false;
+        throw new ServiceUnavailableError(
+          `Could not check the image of deployment ${target.id}: ${
+            (error as Error).message
+          }`,
+        );
+      },
+    );
     if (!exists) {
       throw new ConflictError(
         `The image ${target.imageTag} of deployment ${
@@ -236,10 +252,17 @@ export class DeployEngine {
     }
     const { docker, deployConfig } = this.deps;
     const names = this.names;
-    const containers = await docker.listContainers({
-      all: true,
-      filters: JSON.stringify({ label: [`slipway.app=${name}`] }),
-    });
+    const apiSeconds = deployConfig.timeouts.dockerApiSeconds;
+    const containers = await timedDockerCall(
+      `listing the containers of app ${name}`,
+      apiSeconds,
+      abortSignal =>
+        docker.listContainers({
+          all: true,
+          filters: JSON.stringify({ label: [`slipway.app=${name}`] }),
+          abortSignal,
+        } as object),
+    );
     for (const c of containers.filter(x => names.owns(x.Labels))) {
       await removeContainer(
         docker,
@@ -251,19 +274,24 @@ export class DeployEngine {
     await removeAppNetwork(
       docker,
       names.networkName(name),
-      deployConfig.timeouts.dockerApiSeconds,
+      apiSeconds,
       deployConfig.proxyContainer,
     ).catch(() => {});
-    const images = await docker.listImages({
-      filters: JSON.stringify({
-        reference: [`${names.imageRepository(name)}:*`],
-      }),
-    });
+    const images = await timedDockerCall(
+      `listing the images of app ${name}`,
+      apiSeconds,
+      abortSignal =>
+        docker.listImages({
+          filters: JSON.stringify({
+            reference: [`${names.imageRepository(name)}:*`],
+          }),
+          abortSignal,
+        } as object),
+    );
     for (const image of images) {
-      await docker
-        .getImage(image.Id)
-        .remove({ force: true })
-        .catch(() => {});
+      await timedDockerCall(`removing image ${image.Id}`, apiSeconds, signal =>
+        docker.getImage(image.Id).remove({ force: true, abortSignal: signal }),
+      ).catch(() => {});
     }
   }
 

@@ -53,11 +53,31 @@ const ENGINE_ERRORS = new Set([
   'EPIPE',
 ]);
 
+/** Calls on files: their ENOENT or EACCES is about a path, not the engine. */
+const FILE_SYSCALLS = new Set([
+  'open',
+  'lstat',
+  'stat',
+  'scandir',
+  'opendir',
+  'readlink',
+  'realpath',
+  'access',
+]);
+
 /** An error message that names the engine when the engine was the problem. */
 export function describeError(error: unknown, dockerEndpoint: string): string {
-  const code = (error as { code?: string })?.code;
+  const { code, syscall } = (error ?? {}) as {
+    code?: string;
+    syscall?: string;
+  };
   const message = error instanceof Error ? error.message : String(error);
-  if (code && ENGINE_ERRORS.has(code) && !/git /.test(message)) {
+  if (
+    code &&
+    ENGINE_ERRORS.has(code) &&
+    !(syscall && FILE_SYSCALLS.has(syscall)) &&
+    !/git /.test(message)
+  ) {
     return `the Docker engine at ${dockerEndpoint} is not reachable (${code}); start it or fix slipway.deploy.docker`;
   }
   const json = (error as { json?: { message?: string } })?.json;

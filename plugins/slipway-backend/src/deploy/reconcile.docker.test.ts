@@ -1,4 +1,5 @@
 import { createTestDatabases, describeWithDocker } from '@slipway/test-utils';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,12 @@ import { InstallationNames } from './names';
 jest.setTimeout(300_000);
 
 const databases = createTestDatabases();
+
+/** The pid of a process that has just exited (so nothing runs under it). */
+function deadPid(): number {
+  const child = spawnSync('true');
+  return child.pid;
+}
 
 async function deployRef(server: any, name: string) {
   const queued = await request(server)
@@ -132,7 +139,19 @@ describeWithDocker('reconcile at start', () => {
         `slipway-src-${RUN}y--${stuckId}-x`,
       );
       const unrelated = path.join(workDir, 'someone-elses-dir');
-      for (const dir of [stale, foreignDir, unrelated]) {
+      // A checkout of another live process on this host (a second backend
+      // sharing workDir, with a database that knows other deployments) is
+      // kept; one whose process is gone is removed.
+      const alive = spawn('sleep', ['60']);
+      const sharedDir = path.join(
+        workDir,
+        `slipway-src-default--${stuckId}-${alive.pid}-live`,
+      );
+      const deadDir = path.join(
+        workDir,
+        `slipway-src-default--${stuckId}-${deadPid()}-gone`,
+      );
+      for (const dir of [stale, foreignDir, unrelated, sharedDir, deadDir]) {
         fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
         fs.writeFileSync(path.join(dir, 'sub', 'file'), 'x');
       }
@@ -161,11 +180,14 @@ describeWithDocker('reconcile at start', () => {
         expect(fs.existsSync(stale)).toBe(false);
         expect(fs.existsSync(foreignDir)).toBe(true);
         expect(fs.existsSync(unrelated)).toBe(true);
+        expect(fs.existsSync(sharedDir)).toBe(true);
+        expect(fs.existsSync(deadDir)).toBe(false);
         const app = (await request(b.server).get(`/api/slipway/apps/${name}`))
           .body;
         expect(app.currentDeployment.id).toBe(v2.id);
         expect(await fetchText(app.url)).toBe('v2');
       } finally {
+        alive.kill();
         await b.stop();
         await docker
           .getContainer(foreignId)

@@ -5,7 +5,11 @@ import { InstallationNames } from './names';
 import { PipelineDeps } from './pipeline';
 import { ACTIVE_STATUSES } from './store/records';
 import { removeContainer } from './steps/run';
-import { removeSource, sourceDirsPrefix } from './steps/source';
+import {
+  parseSourceDirName,
+  removeSource,
+  sourceDirsPrefix,
+} from './steps/source';
 
 /** What {@link reconcileAtStart} removed. */
 export interface ReconcileReport {
@@ -66,10 +70,23 @@ export async function reconcileContainers(deps: Deps): Promise<string[]> {
   return removed;
 }
 
+/** Whether a process with this id runs on this host (and is not this one). */
+function otherProcessAlive(pid: number | undefined): boolean {
+  if (pid === undefined || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * Removes checkouts (`slipway-src-<installation>--<deployment>-*`) of this
- * installation in workDir whose deployment is not under way: a crashed
- * build leaves them behind.
+ * Removes checkouts (`slipway-src-<installation>--<deployment>-<pid>-*`) of
+ * this installation in workDir whose deployment is not under way and whose
+ * creating process is gone: a crashed build leaves them behind. A checkout
+ * of a live process is kept even when this database does not know its
+ * deployment (another backend on this host shares the workDir).
  */
 export async function removeLeftoverSources(deps: Deps): Promise<string[]> {
   const { store, deployConfig } = deps;
@@ -80,9 +97,9 @@ export async function removeLeftoverSources(deps: Deps): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
-    const id = entry.name.slice(prefix.length).split('-')[0];
-    if (!/^\d+$/.test(id)) continue;
-    const deployment = await store.deployments.get(id);
+    const parsed = parseSourceDirName(entry.name.slice(prefix.length));
+    if (!parsed || otherProcessAlive(parsed.pid)) continue;
+    const deployment = await store.deployments.get(parsed.deploymentId);
     if (deployment && ACTIVE_STATUSES.includes(deployment.status)) continue;
     await removeSource(path.join(deployConfig.workDir, entry.name));
     removed.push(entry.name);

@@ -143,6 +143,21 @@ describeWithDocker('timeouts', () => {
       expect(failed.error).toMatch(
         /did not answer ping within 1 s \(slipway\.deploy\.timeouts\.dockerApiSeconds\)/,
       );
+      // Deleting the app asks the engine too: a clear error within the
+      // bound, and the app stays.
+      const started = Date.now();
+      const deleted = await request(backend.server)
+        .delete(`/api/slipway/apps/${RUN}-noengine`)
+        .set(auth);
+      expect(deleted.status).toBeGreaterThanOrEqual(500);
+      expect(deleted.body.error.message).toMatch(
+        /did not answer listing the containers of app .* within 1 s \(slipway\.deploy\.timeouts\.dockerApiSeconds\)/,
+      );
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const still = await request(backend.server)
+        .get(`/api/slipway/apps/${RUN}-noengine`)
+        .set(auth);
+      expect(still.status).toBe(200);
     } finally {
       await backend.stop();
     }

@@ -29,11 +29,25 @@ export function sourceDirsPrefix(installationId: string): string {
 }
 
 /**
- * `slipway-src-<installation>--<deploymentId>-`: the restart reconcile finds
- * checkouts a crash left behind by installation and deployment.
+ * `slipway-src-<installation>--<deploymentId>-<pid>-`: the restart reconcile
+ * finds checkouts a crash left behind by installation and deployment, and
+ * leaves alone those of a process still running (another backend on this
+ * host with the same workDir, e.g. parallel test runs or a second database).
  */
 export function sourceDirPrefix(installationId: string, deploymentId: string) {
-  return `${sourceDirsPrefix(installationId)}${deploymentId}-`;
+  return `${sourceDirsPrefix(installationId)}${deploymentId}-${process.pid}-`;
+}
+
+/** The deployment id and creating process of a checkout's name (after the prefix). */
+export function parseSourceDirName(
+  rest: string,
+): { deploymentId: string; pid?: number } | undefined {
+  const [deploymentId, pid, random] = rest.split('-');
+  if (!/^\d+$/.test(deploymentId ?? '')) return undefined;
+  // Checkouts of earlier versions carry no pid: `<id>-<random>`.
+  return random !== undefined && /^\d+$/.test(pid)
+    ? { deploymentId, pid: Number(pid) }
+    : { deploymentId };
 }
 
 /**
