@@ -21,6 +21,8 @@ const ALICE = 'user:default/alice';
 const MALLORY = 'user:default/mallory';
 const ORDERS = 'component:default/orders';
 const MALLORYS = 'component:default/mallory-svc';
+/** Denied slipway.app.update outright (no conditions). */
+const DENIED = 'user:default/denied';
 /** Alice's too, but the catalog hides it from mallory. */
 const HIDDEN = 'component:default/hidden-svc';
 const as = (user: string | 'service') => ({
@@ -39,6 +41,12 @@ const as = (user: string | 'service') => ({
 const policy: PermissionPolicy = {
   async handle(req, user) {
     if (!user) return { result: AuthorizeResult.ALLOW };
+    if (
+      user.info.userEntityRef === DENIED &&
+      req.permission.name === 'slipway.app.update'
+    ) {
+      return { result: AuthorizeResult.DENY };
+    }
     if (isResourcePermission(req.permission, SLIPWAY_APP_RESOURCE_TYPE)) {
       return createSlipwayAppConditionalDecision(
         req.permission,
@@ -211,6 +219,19 @@ describe.each(databases.eachSupportedId())(
         env: { A: '3' },
       });
       expect(changed.status).toBe(200);
+    });
+
+    it('refuses a user denied slipway.app.update outright with 403, whether or not the entity exists', async () => {
+      for (const entityRef of [ORDERS, 'component:default/no-such-svc']) {
+        const refused = await post(DENIED, { name: 'denied-app', entityRef });
+        expect([entityRef, refused.status]).toEqual([entityRef, 403]);
+        expect(refused.body.error.message).toContain(
+          `You may not register an app for ${entityRef}`,
+        );
+      }
+      expect(await rows('apps', 'denied-app')).toEqual([]);
+      // Without an entity, slipway.app.create alone decides.
+      expect((await post(DENIED, { name: 'denied-app' })).status).toBe(201);
     });
 
     it('answers 400 naming the entityRef for an entity the catalog does not know, one the caller may not read alike, and a malformed ref', async () => {
