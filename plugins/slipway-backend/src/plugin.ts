@@ -7,7 +7,10 @@ import { applyDatabaseMigrations } from './database/migrations';
 import { createDockerClient, resolveDockerEndpoint } from './deploy/docker';
 import { createDeployEngine } from './deploy/createDeployEngine';
 import { createDeployRouter } from './deploy/router';
-import { registerSlipwayPermissions } from './permissions';
+import {
+  createEntityClaimCheck,
+  registerSlipwayPermissions,
+} from './permissions';
 import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -168,6 +171,13 @@ export const slipwayPlugin = createBackendPlugin({
               permissions,
               // Reads follow the catalog entity of the app.
               access: watch.access,
+              // Naming an entity needs slipway.app.update on its apps.
+              entityClaims: createEntityClaimCheck({
+                permissions,
+                registry: permissionsRegistry,
+                catalog,
+                auth,
+              }),
               entityOfApp: async app =>
                 app.entityRef ?? (await watch.entityRefs.forApp(app.name)),
               auditor,

@@ -55,6 +55,38 @@ const template = {
   },
 };
 
+/** One step: slipway:deploy of a new app for the given entity. */
+const entityTemplate = {
+  apiVersion: 'scaffolder.backstage.io/v1beta3',
+  kind: 'Template',
+  metadata: { name: 'deploy-for-entity', namespace: 'default' },
+  spec: {
+    owner: ALICE,
+    type: 'service',
+    parameters: [
+      {
+        properties: {
+          app: { type: 'string' },
+          entityRef: { type: 'string' },
+        },
+      },
+    ],
+    steps: [
+      {
+        id: 'deploy',
+        name: 'Deploy',
+        action: 'slipway:deploy',
+        input: {
+          name: '${{ parameters.app }}',
+          repoUrl: 'file:///srv/orders',
+          entityRef: '${{ parameters.entityRef }}',
+          wait: false,
+        },
+      },
+    ],
+  },
+};
+
 /**
  * The real scaffolder runs slipway:deploy against the real Slipway backend
  * in the same backend; the real permission backend lets owners of an app's
@@ -93,7 +125,11 @@ describe('slipway:deploy acts as the user who runs the template', () => {
         scaffolderEntityModel,
         slipwayPlugin,
         ...catalogAndPermissions({
-          entities: [template, componentEntity('orders', ALICE)],
+          entities: [
+            template,
+            entityTemplate,
+            componentEntity('orders', ALICE),
+          ],
           policy: {
             async handle(request, user) {
               if (
@@ -134,6 +170,7 @@ describe('slipway:deploy acts as the user who runs the template', () => {
     }`;
     await waitForEntities(baseUrl, [
       'template:default/deploy-orders',
+      'template:default/deploy-for-entity',
       'component:default/orders',
     ]);
     const created = await fetch(`${baseUrl}/api/slipway/apps`, {
@@ -156,14 +193,18 @@ describe('slipway:deploy acts as the user who runs the template', () => {
   });
 
   /** Runs the template as `user`; its final status and log. */
-  const runAs = async (user: string, mode: string) => {
+  const runAs = async (
+    user: string,
+    mode: string,
+    run: { templateRef: string; values: object } = {
+      templateRef: 'template:default/deploy-orders',
+      values: { mode },
+    },
+  ) => {
     const dispatched = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
       method: 'POST',
       headers: asUser(user),
-      body: JSON.stringify({
-        templateRef: 'template:default/deploy-orders',
-        values: { mode },
-      }),
+      body: JSON.stringify(run),
     });
     expect(dispatched.status).toBe(201);
     const { id } = await dispatched.json();
@@ -208,5 +249,33 @@ describe('slipway:deploy acts as the user who runs the template', () => {
     expect(alice.status).toBe('completed');
     expect((await app()).env).toEqual({ MODE: 'by-alice' });
     expect(await deploymentCount()).toBe(before + 1);
+  });
+
+  it("refuses a user an app for someone else's entity through a template, and lets the entity's owner create one", async () => {
+    const forEntity = (app: string) => ({
+      templateRef: 'template:default/deploy-for-entity',
+      values: { app, entityRef: 'component:default/orders' },
+    });
+    const appStatus = async (name: string) =>
+      (
+        await fetch(`${baseUrl}/api/slipway/apps/${name}`, {
+          headers: asUser(ALICE),
+        })
+      ).status;
+    const bob = await runAs(BOB, '', forEntity('bobs-orders'));
+    expect(bob.status).toBe('failed');
+    expect(bob.log).toContain(
+      'You may not register an app for component:default/orders: naming an entity needs the permission slipway.app.update',
+    );
+    expect(await appStatus('bobs-orders')).toBe(404);
+
+    const alice = await runAs(ALICE, '', forEntity('alices-orders'));
+    expect(alice.status).toBe('completed');
+    const created = await (
+      await fetch(`${baseUrl}/api/slipway/apps/alices-orders`, {
+        headers: asUser(ALICE),
+      })
+    ).json();
+    expect(created.entityRef).toBe('component:default/orders');
   });
 });

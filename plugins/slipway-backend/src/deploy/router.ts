@@ -21,6 +21,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import type { ReadAccess, ReadScope } from '../access';
+import type { EntityClaimCheck } from '../permissions';
 import { AuditMeta, auditRequest } from '../audit/auditRequest';
 import { DeployEngine } from './DeployEngine';
 import { AppInput, AppRecord } from './store/records';
@@ -40,6 +41,8 @@ export interface DeployRouterOptions {
   shutdown?: AbortSignal;
   /** Who may read which app (apps follow their catalog entity). */
   access: ReadAccess;
+  /** Who may name which entity as an app's entityRef. */
+  entityClaims: EntityClaimCheck;
   /** The entity an app belongs to, or null. */
   entityOfApp(app: {
     name: string;
@@ -109,6 +112,15 @@ export function createDeployRouter(
       );
     }
   };
+  /** Refuses (403, or 400 for an unknown entity) unless the caller may claim it. */
+  const claimEntity = async (req: Request, name: string, entityRef: string) => {
+    const scope = await options.access.scopeOf(req);
+    await options.entityClaims.assertMayClaim({
+      credentials: await httpAuth.credentials(req),
+      app: { name, entityRef },
+      canReadEntity: ref => scope.canReadEntity(ref),
+    });
+  };
   const audit = (eventId: string, metaOf: (req: Request) => AuditMeta) =>
     auditRequest(auditor, eventId, metaOf);
   const byApp = (req: Request) => ({ app: req.params.name });
@@ -156,6 +168,7 @@ export function createDeployRouter(
   router.post('/apps', audit('app-create', bodyName), async (req, res) => {
     await authorize(req, slipwayAppCreatePermission);
     const input = parseAppInput(req.body, 'create') as AppInput;
+    if (input.entityRef) await claimEntity(req, input.name, input.entityRef);
     const { app, deployment } = await engine.createApp(input);
     res.locals.auditMeta = { deploymentId: deployment.id };
     res.status(201).json({
@@ -187,6 +200,12 @@ export function createDeployRouter(
   router.patch('/apps/:name', audit('app-update', byApp), async (req, res) => {
     await authorize(req, slipwayAppUpdatePermission, req.params.name);
     const patch = parseAppInput(req.body, 'update');
+    if (
+      patch.entityRef &&
+      patch.entityRef !== (await store.apps.require(req.params.name)).entityRef
+    ) {
+      await claimEntity(req, req.params.name, patch.entityRef);
+    }
     const { droppedSecretEnvKeys } = await engine.updateApp(
       req.params.name,
       patch,

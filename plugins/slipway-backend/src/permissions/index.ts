@@ -1,1 +1,3 @@
 export { registerSlipwayPermissions } from './register';
+export { createEntityClaimCheck } from './entityClaims';
+export type { EntityClaimCheck } from './entityClaims';
