@@ -252,9 +252,9 @@ describe('slipway:deploy acts as the user who runs the template', () => {
   });
 
   it("refuses a user an app for someone else's entity through a template, and lets the entity's owner create one", async () => {
-    const forEntity = (app: string) => ({
+    const forEntity = (appName: string) => ({
       templateRef: 'template:default/deploy-for-entity',
-      values: { app, entityRef: 'component:default/orders' },
+      values: { app: appName, entityRef: 'component:default/orders' },
     });
     const appStatus = async (name: string) =>
       (

@@ -30,12 +30,13 @@ function trickle(port: number, length: number, maxMs: number) {
   return new Promise<{ answer: string; closedAfterMs: number }>(resolve => {
     const started = Date.now();
     let answer = '';
+    let timer: NodeJS.Timeout | undefined = undefined;
     const done = () => {
       clearTimeout(timer);
       socket.destroy();
       resolve({ answer, closedAfterMs: Date.now() - started });
     };
-    const timer = setTimeout(done, maxMs);
+    timer = setTimeout(done, maxMs);
     socket.on('data', chunk => {
       answer += chunk.toString('latin1');
     });
