@@ -10,6 +10,7 @@ import type {
   DeploymentStatus,
 } from '@slipway/plugin-slipway-common';
 import { FINISHED_DEPLOYMENT_STATUSES } from '@slipway/plugin-slipway-common';
+import { waitForEntity } from '../slipway/waitForEntity';
 import { slipwayFetch, slipwayJson } from '../slipway/backendClient';
 import { examples } from './deploy.examples';
 
@@ -80,6 +81,15 @@ export function createDeployAction(options: {
             .optional(),
         entityRef: z =>
           z.string({ description: 'Catalog entity of the app.' }).optional(),
+        entityWaitSeconds: z =>
+          z
+            .number({
+              description:
+                'How long to wait for the catalog to serve entityRef (an entity registered by an earlier step is processed asynchronously); default 60.',
+            })
+            .min(0)
+            .max(600)
+            .optional(),
         wait: z =>
           z
             .boolean({
@@ -140,6 +150,23 @@ export function createDeployAction(options: {
         ctx.output('url', '');
         ctx.output('status', 'pending');
         return;
+      }
+
+      if (input.entityRef) {
+        const served = await waitForEntity(
+          call,
+          input.entityRef,
+          input.entityWaitSeconds ?? 60,
+          () =>
+            ctx.logger.info(
+              `Waiting for the catalog to serve ${input.entityRef} (registered by an earlier step?)`,
+            ),
+        );
+        if (!served) {
+          ctx.logger.warn(
+            `The catalog does not serve ${input.entityRef} to you; Slipway will refuse an app for it`,
+          );
+        }
       }
 
       const name = encodeURIComponent(input.name);
