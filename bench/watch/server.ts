@@ -16,6 +16,10 @@ import { slipwayPlugin } from '../../plugins/slipway-backend/src/plugin';
 import { createWatch } from '../../plugins/slipway-backend/src/watch';
 import { SECRET } from './config';
 
+const quietAuditor = {
+  createEvent: async () => ({ success: async () => {}, fail: async () => {} }),
+} as any;
+
 const silent = {
   info() {},
   debug() {},
@@ -51,6 +55,7 @@ async function serveBackend(): Promise<Served> {
           github: { webhookSecrets: [SECRET] },
           cicd: { polling: { enabled: false } },
           deploy: { docker: { socketPath: '/nonexistent/docker.sock' } },
+          events: { stream: { maxConnectionsPerUser: 100_000 } },
         },
       },
     }),
@@ -117,20 +122,34 @@ async function serveWatchRouter(): Promise<Served> {
       },
     },
   ];
+  // Subscribers read as a signed-in user (requests without a token get the
+  // mock user), so every streamed event passes the real catalog-read check
+  // (answered by this in-memory catalog, then cached per user and entity).
+  const catalog = {
+    getEntities: async () => ({ items: entities }),
+    getEntitiesByRefs: async (request: { entityRefs: string[] }) => ({
+      items: request.entityRefs.map(ref =>
+        ref === 'component:default/octo-repo' ? entities[0] : undefined,
+      ),
+    }),
+  };
   const watch = await createWatch({
     config: new ConfigReader({
       slipway: {
         github: { webhookSecrets: [SECRET] },
         cicd: { polling: { enabled: false } },
+        // One mock user opens every subscriber of the benchmark.
+        events: { stream: { maxConnectionsPerUser: 100_000 } },
       },
     }),
     logger: silent,
     store,
-    catalog: { getEntities: async () => ({ items: entities }) } as any,
-    auth: { getOwnServiceCredentials: async () => ({}) } as any,
-    httpAuth: {} as any,
-    permissions: {} as any,
-    auditor: mockServices.auditor.mock(),
+    catalog: catalog as any,
+    auth: mockServices.auth(),
+    httpAuth: mockServices.httpAuth(),
+    permissions: mockServices.permissions(),
+    // Deliveries and streams are not audited (only changes are).
+    auditor: quietAuditor,
   });
   const app = express();
   app.use('/api/slipway', watch.router);
