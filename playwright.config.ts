@@ -27,7 +27,8 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   workers: 1,
   forbidOnly: !!process.env.CI,
-  retries: process.env.CI ? 1 : 0,
+  // No retries: a test that fails once is a flake to fix, not to hide.
+  retries: 0,
   webServer: process.env.PLAYWRIGHT_URL
     ? []
     : [

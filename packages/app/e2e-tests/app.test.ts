@@ -27,15 +27,16 @@ test('guest sign-in shows the example entities in the catalog', async ({
   await expect(page.getByRole('link', { name: 'orders-api' })).toBeVisible();
 });
 
-test('the Slipway health endpoint answers without credentials', async ({
+test('the Slipway health endpoint tells a caller without credentials only up or down', async ({
   request,
 }) => {
   const response = await request.get(`${backend}/api/slipway/health`);
   expect(response.status()).toBe(200);
   const body = await response.json();
-  expect(body.database.status).toBe('ok');
-  expect(['ok', 'unavailable']).toContain(body.docker.status);
-  expect(body.docker.endpoint).toBeTruthy();
+  // The engine endpoint, versions and errors are for signed-in callers
+  // (the console page below shows them).
+  expect(Object.keys(body)).toEqual(['status']);
+  expect(['ok', 'degraded']).toContain(body.status);
 });
 
 test('the Slipway console page shows the backend health', async ({ page }) => {
