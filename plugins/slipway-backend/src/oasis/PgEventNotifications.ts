@@ -78,6 +78,12 @@ export class PgEventNotifications {
       client.on('error', () => {});
       client.on('end', () => this.#lost(client!));
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      if (this.#stopped) {
+        // stop() ran while LISTEN was in flight: it could not see this one.
+        client.removeAllListeners('end');
+        await this.#knex.client.destroyRawConnection(client).catch(() => {});
+        return;
+      }
       this.#client = client;
       this.#retryMs = 500;
       // Whatever was committed while nobody listened is read now.

@@ -1,0 +1,52 @@
+import { createTestDatabases } from '@slipway/test-utils';
+import { PgEventNotifications } from './PgEventNotifications';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+const pg = databases
+  .eachSupportedId()
+  .filter(([id]) => id.startsWith('POSTGRES'));
+
+/** Server process ids of the connections that LISTEN on our channel. */
+async function listeners(knex: any): Promise<number[]> {
+  const { rows } = await knex.raw(
+    "select pid from pg_stat_activity where query like 'LISTEN slipway_oasis_events%'",
+  );
+  return rows.map((r: { pid: number }) => r.pid);
+}
+
+describe('PgEventNotifications', () => {
+  // Without PostgreSQL (reported by createTestDatabases) there is nothing to run.
+  (pg.length ? it.each(pg) : it.skip.each([['POSTGRES_15']]))(
+    'closes a listening connection that stop() could not see yet (stop during LISTEN) on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const notifications = new PgEventNotifications({
+        knex,
+        onNotify: () => {},
+      });
+      // Stop arrives while LISTEN is in flight on the new connection.
+      const acquire = knex.client.acquireRawConnection.bind(knex.client);
+      let pid: number | undefined;
+      knex.client.acquireRawConnection = async () => {
+        const client = await acquire();
+        pid = client.processID;
+        const query = client.query.bind(client);
+        client.query = (...args: unknown[]) => {
+          const stopped = notifications.stop();
+          return Promise.all([query(...args), stopped]).then(([r]) => r);
+        };
+        return client;
+      };
+      await notifications.start();
+      expect(pid).toBeDefined();
+      expect(notifications.backendPid).toBeUndefined();
+      // The connection is gone (the server may take a moment to see it).
+      for (let i = 0; i < 50 && (await listeners(knex)).includes(pid!); i++) {
+        await new Promise(r => setTimeout(r, 100));
+      }
+      expect(await listeners(knex)).not.toContain(pid);
+    },
+  );
+});
