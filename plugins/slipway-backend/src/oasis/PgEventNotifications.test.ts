@@ -16,9 +16,11 @@ async function listeners(knex: any): Promise<number[]> {
   return rows.map((r: { pid: number }) => r.pid);
 }
 
-describe('PgEventNotifications', () => {
-  // Without PostgreSQL (reported by createTestDatabases) there is nothing to run.
-  (pg.length ? it.each(pg) : it.skip.each([['POSTGRES_15']]))(
+// Without PostgreSQL (reported by createTestDatabases) there is nothing to run.
+const describeOnPg = pg.length ? describe : describe.skip;
+
+describeOnPg('PgEventNotifications', () => {
+  it.each(pg.length ? pg : [['POSTGRES_15' as const]])(
     'closes a listening connection that stop() could not see yet (stop during LISTEN) on %p',
     async databaseId => {
       const knex = await databases.init(databaseId);
