@@ -6,16 +6,21 @@ import { defineConfig } from '@playwright/test';
  *
  * Locally the README's own `yarn start` serves them (app dev server on :3000).
  * In CI the production app bundle is built once and served by the backend on
- * :7007: a dev server's first compile on a 2-core machine takes minutes and
- * makes page loads flaky.
+ * :7107 (app-config.e2e.yaml): a dev server's first compile on a 2-core
+ * machine takes minutes and makes page loads flaky. The port is not the quick
+ * start's :7007, so a `yarn start` left running on the same machine does not
+ * make the run fail with "already used".
  *
  * No browser is downloaded: the system Chromium is used
  * (SLIPWAY_CHROMIUM, default /usr/bin/chromium).
  */
 const builtApp = Boolean(process.env.CI);
+const backendURL = builtApp ? 'http://localhost:7107' : 'http://localhost:7007';
 const baseURL =
   process.env.PLAYWRIGHT_URL ??
-  (builtApp ? 'http://localhost:7007' : 'http://localhost:3000');
+  (builtApp ? backendURL : 'http://localhost:3000');
+// The tests call the backend's API directly too (e2e-tests/slipway-github.ts).
+process.env.SLIPWAY_BACKEND_URL ??= backendURL;
 
 /** Shared with the e2e tests, which sign webhook deliveries with it. */
 export const E2E_WEBHOOK_SECRET =
@@ -37,7 +42,7 @@ export default defineConfig({
             ? 'yarn workspace app build && yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.e2e.yaml'
             : 'yarn start',
           url: builtApp
-            ? 'http://localhost:7007/api/slipway/health'
+            ? `${backendURL}/api/slipway/health`
             : 'http://localhost:3000',
           reuseExistingServer: !process.env.CI,
           timeout: 600_000,
