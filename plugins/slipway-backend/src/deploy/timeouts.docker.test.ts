@@ -58,7 +58,10 @@ describeWithDocker('timeouts', () => {
     const config = testConfig({
       maxConcurrentBuilds: 1,
       workDir,
-      timeouts: { cloneSeconds: 2 },
+      // The limit also applies to the healthy clone that runs next: 2 s was
+      // too little for a local clone on a machine at load 19 (a soak run
+      // failed that one with the same timeout), 10 s is not.
+      timeouts: { cloneSeconds: 10 },
     });
     config.slipway.allowedRepositories = [
       'file://',
@@ -95,19 +98,23 @@ describeWithDocker('timeouts', () => {
         backend.server,
         stuck.body.deployment.id,
         s => ['running', 'failed'].includes(s),
-        30_000,
+        60_000,
       );
       expect(hung.accepted()).toBeGreaterThan(0);
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatch(
-        /source failed: fetching the source did not finish within 2 s \(slipway\.deploy\.timeouts\.cloneSeconds\)/,
+        /source failed: fetching the source did not finish within 10 s \(slipway\.deploy\.timeouts\.cloneSeconds\)/,
       );
       const ran = await waitForDeployment(
         backend.server,
         next.body.deployment.id,
         s => ['running', 'failed'].includes(s),
       );
-      expect(ran.status).toBe('running');
+      // With the error, so a failure says why the next one failed.
+      expect({ status: ran.status, error: ran.error ?? null }).toEqual({
+        status: 'running',
+        error: null,
+      });
       // The hung checkout was removed.
       expect(
         fs.readdirSync(workDir).filter(d => d.startsWith('slipway-src-')),
@@ -166,11 +173,13 @@ describeWithDocker('timeouts', () => {
   it('fails a build over timeouts.buildSeconds and a health wait over timeouts.healthSeconds', async () => {
     const backend = await startBackend(
       await databases.init('SQLITE_3'),
-      testConfig({ timeouts: { buildSeconds: 10, healthSeconds: 3 } }),
+      // buildSeconds also bounds the sick app's own (healthy) build, so it
+      // leaves room for a loaded machine; the slow build sleeps far beyond it.
+      testConfig({ timeouts: { buildSeconds: 20, healthSeconds: 3 } }),
     );
     const slowRepo = new TestRepo();
     try {
-      slowRepo.commit({ body: 'slow', buildSleepSeconds: 30 });
+      slowRepo.commit({ body: 'slow', buildSleepSeconds: 90 });
       repo.commit({ body: 'sick', healthy: false });
       const slow = await request(backend.server)
         .post('/api/slipway/apps')
@@ -197,12 +206,12 @@ describeWithDocker('timeouts', () => {
       );
       expect(slowDone.status).toBe('failed');
       expect(slowDone.error).toMatch(
-        /took longer than 10 s \(slipway\.deploy\.timeouts\.buildSeconds\)/,
+        /took longer than 20 s \(slipway\.deploy\.timeouts\.buildSeconds\)/,
       );
-      expect(sickDone.status).toBe('failed');
       expect(sickDone.error).toMatch(
         /not healthy within 3 s \(slipway\.deploy\.timeouts\.healthSeconds\)/,
       );
+      expect(sickDone.status).toBe('failed');
     } finally {
       await backend.stop();
       slowRepo.remove();
