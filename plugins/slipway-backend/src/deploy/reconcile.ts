@@ -101,7 +101,10 @@ export async function removeLeftoverSources(deps: Deps): Promise<string[]> {
     if (!parsed || otherProcessAlive(parsed.pid)) continue;
     const deployment = await store.deployments.get(parsed.deploymentId);
     if (deployment && ACTIVE_STATUSES.includes(deployment.status)) continue;
-    await removeSource(path.join(deployConfig.workDir, entry.name));
+    await removeSource(
+      path.join(deployConfig.workDir, entry.name),
+      deps.logger,
+    );
     removed.push(entry.name);
   }
   return removed;
