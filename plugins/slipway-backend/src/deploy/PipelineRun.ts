@@ -55,6 +55,7 @@ export class PipelineRun {
       claimed.id,
       deps.store.secrets.maskValues(claimed.app, claimed.config.secretEnv),
       deps.deployConfig.logMaxBytesPerDeployment,
+      deps.logger,
     );
   }
 
