@@ -15,6 +15,7 @@ import {
 } from './store/records';
 import type { AppUpdate } from './store/AppStore';
 import { DeployWorker } from './DeployWorker';
+import { logCleanupFailure } from './cleanup';
 import { statusOf, timedDockerCall } from './dockerCalls';
 import { PipelineDeps } from './pipeline';
 import { InstallationNames } from './names';
@@ -271,12 +272,20 @@ export class DeployEngine {
       );
     }
     await this.store.apps.delete(name);
+    const network = names.networkName(name);
     await removeAppNetwork(
       docker,
-      names.networkName(name),
+      network,
       apiSeconds,
       deployConfig.proxyContainer,
-    ).catch(() => {});
+      this.deps.logger,
+    ).catch(error =>
+      logCleanupFailure(
+        this.deps.logger,
+        `remove network ${network} of deleted app ${name}`,
+        error,
+      ),
+    );
     const images = await timedDockerCall(
       `listing the images of app ${name}`,
       apiSeconds,
@@ -291,7 +300,15 @@ export class DeployEngine {
     for (const image of images) {
       await timedDockerCall(`removing image ${image.Id}`, apiSeconds, signal =>
         docker.getImage(image.Id).remove({ force: true, abortSignal: signal }),
-      ).catch(() => {});
+      ).catch(error =>
+        logCleanupFailure(
+          this.deps.logger,
+          `remove image ${
+            image.RepoTags?.[0] ?? image.Id
+          } of deleted app ${name}`,
+          error,
+        ),
+      );
     }
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { errorMessage, logCleanupFailure } from './cleanup';
 import { ACTIVE_STATUSES, DeploymentRecord } from './store/records';
 import { InstallationNames } from './names';
 import { AbortReason, PipelineDeps, runPipeline } from './pipeline';
@@ -41,7 +42,11 @@ export class DeployWorker {
     );
     await reconcileAtStart(this.deps);
     // The engine may have restarted the serving containers meanwhile.
-    await reconcilePublishedUrls(this.deps).catch(() => {});
+    await reconcilePublishedUrls(this.deps).catch(error =>
+      this.deps.logger.warn(
+        `Could not check published ports at start: ${errorMessage(error)}`,
+      ),
+    );
     const heartbeatMs = Math.max(
       100,
       Math.min(2000, this.deps.deployConfig.staleAfterMs / 4),
@@ -49,7 +54,11 @@ export class DeployWorker {
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatMs);
     this.pollTimer = setInterval(() => {
       void this.recover()
-        .catch(() => {})
+        .catch(error =>
+          this.deps.logger.warn(
+            `Deploy recovery failed: ${errorMessage(error)}`,
+          ),
+        )
         .then(() => this.wake())
         .then(() => reconcilePublishedUrls(this.deps))
         .catch(error =>
@@ -170,19 +179,28 @@ export class DeployWorker {
       const message = `Interrupted by a restart: the backend instance running this deployment stopped during ${deployment.status}; its container and image were removed. Deploy again.`;
       // Clean up first: once the deployment reads `failed`, nothing of it
       // is left. Removal is idempotent if another instance recovers too.
-      await removeContainer(
-        docker,
-        new InstallationNames(deployConfig.installationId).containerName(
-          deployment.app,
-          deployment.id,
+      const container = new InstallationNames(
+        deployConfig.installationId,
+      ).containerName(deployment.app, deployment.id);
+      await removeContainer(docker, container, 2).catch(error =>
+        logCleanupFailure(
+          this.deps.logger,
+          `remove container ${container} of interrupted deployment ${deployment.id}`,
+          error,
         ),
-        2,
-      ).catch(() => {});
-      if (!deployment.rollbackOf && deployment.imageTag) {
+      );
+      const image = deployment.imageTag;
+      if (!deployment.rollbackOf && image) {
         await docker
-          .getImage(deployment.imageTag)
+          .getImage(image)
           .remove({ force: true })
-          .catch(() => {});
+          .catch(error =>
+            logCleanupFailure(
+              this.deps.logger,
+              `remove image ${image} of interrupted deployment ${deployment.id}`,
+              error,
+            ),
+          );
       }
       const ended = await store.deployments.transition(
         deployment.id,

@@ -1,4 +1,6 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type Docker from 'dockerode';
+import { errorMessage } from './cleanup';
 import { DeployStore } from './DeployStore';
 import { InstallationNames } from './names';
 
@@ -14,6 +16,8 @@ export async function pruneImages(options: {
   names: InstallationNames;
   app: string;
   keep: number;
+  /** Told at debug which images stay for now, and why. */
+  logger?: Pick<LoggerService, 'debug'>;
 }): Promise<string[]> {
   const { docker, store, app } = options;
   const repository = options.names.imageRepository(app);
@@ -29,8 +33,13 @@ export async function pruneImages(options: {
     try {
       await docker.getImage(tag).remove({ noprune: false });
       removed.push(tag);
-    } catch {
+    } catch (error) {
       // In use by a container or already gone: try again next time.
+      options.logger?.debug(
+        `Kept image ${tag} for now, it could not be removed: ${errorMessage(
+          error,
+        )}`,
+      );
     }
   }
   return removed;

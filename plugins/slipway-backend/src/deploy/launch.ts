@@ -1,5 +1,6 @@
 import { InstallationNames } from './names';
 import type { PipelineDeps } from './pipeline';
+import type { PipelineRun } from './PipelineRun';
 import { DeploymentRecord } from './store/records';
 import { timedDockerCall } from './dockerCalls';
 import { limitsForApp } from './config';
@@ -7,8 +8,18 @@ import { ensureAppNetwork } from './steps/network';
 import {
   assertNoProxyLabels,
   httpHealthcheck,
+  removeContainer,
   startContainer,
 } from './steps/run';
+import { effectiveResources } from './validation';
+
+/** The new container, as the health and switch steps need it. */
+export interface StartedContainer {
+  containerId: string;
+  url: string;
+  /** The path of its Docker HEALTHCHECK; undefined when the image has its own. */
+  healthPath?: string;
+}
 
 /** Inspects the image to run; refuses one that routes by its own labels. */
 export async function inspectImageToRun(
@@ -95,4 +106,50 @@ export async function launchContainer(
           ),
     signal,
   });
+}
+
+/**
+ * The run step of the pipeline: checks the image, then starts the new
+ * container. Its removal is registered before it is created, so a container
+ * that was created but failed to start is removed too.
+ */
+export async function startStep(
+  run: PipelineRun,
+  imageTag: string,
+): Promise<StartedContainer> {
+  const { deps, claimed } = run;
+  const { config } = claimed;
+  const image = await inspectImageToRun(
+    deps,
+    imageTag,
+    run.isRollback,
+    run.signal,
+  );
+  const resources = effectiveResources(
+    deps.deployConfig,
+    claimed.app,
+    config.resources,
+  );
+  await run.advance('starting', 'run');
+  const healthPath =
+    config.healthCheck?.path ??
+    (image.Config?.Healthcheck?.Test?.length ? undefined : '/');
+  const name = run.names.containerName(claimed.app, run.id);
+  run.cleanup.defer(`remove container ${name}`, () =>
+    removeContainer(deps.docker, name, 2),
+  );
+  const started = await launchContainer(deps, {
+    deployment: claimed,
+    image: imageTag,
+    name,
+    healthPath,
+    resources,
+    signal: run.signal,
+  });
+  await deps.store.deployments.setFields(run.id, {
+    containerId: started.containerId,
+    url: started.url,
+  });
+  run.log(`Started ${name}, published at ${started.url}`);
+  return { containerId: started.containerId, url: started.url, healthPath };
 }

@@ -1,4 +1,6 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { EventEmitter } from 'node:events';
+import { errorMessage } from './cleanup';
 import { DeployStore } from './DeployStore';
 import { DroppedLines } from './store/DeploymentLogStore';
 
@@ -60,6 +62,8 @@ export class DeploymentLogWriter {
     private readonly deploymentId: string,
     secretValues: string[],
     maxBytes = 5 * 1024 * 1024,
+    /** Told (at warn) about log batches that could not be stored. */
+    private readonly logger?: Pick<LoggerService, 'warn'>,
   ) {
     // Masking very short values would garble ordinary output.
     this.secrets = secretValues.filter(v => v.length >= 4);
@@ -101,8 +105,16 @@ export class DeploymentLogWriter {
           this.signals.notify(this.deploymentId);
         }
       })
-      .catch(() => {
-        // A lost log batch must not fail the deployment itself.
+      .catch(error => {
+        // A lost log batch must not fail the deployment itself. A database
+        // error may quote the statement and so the lines: only its cause is
+        // logged.
+        const message = errorMessage(error);
+        const quoted = message.lastIndexOf(' - ');
+        const cause = quoted < 0 ? message : message.slice(quoted + 3);
+        this.logger?.warn(
+          `Could not store ${lines.length} log lines of deployment ${this.deploymentId}: ${cause}`,
+        );
       });
     return this.flushing;
   }

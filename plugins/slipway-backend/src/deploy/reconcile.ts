@@ -93,7 +93,17 @@ export async function removeLeftoverSources(deps: Deps): Promise<string[]> {
   const prefix = sourceDirsPrefix(deployConfig.installationId);
   const entries = await fs
     .readdir(deployConfig.workDir, { withFileTypes: true })
-    .catch(() => []);
+    .catch(error => {
+      // No workDir yet: nothing was ever checked out there.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        deps.logger.warn(
+          `Could not look for leftover checkouts in ${deployConfig.workDir}: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      return [];
+    });
   const removed: string[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
@@ -101,7 +111,10 @@ export async function removeLeftoverSources(deps: Deps): Promise<string[]> {
     if (!parsed || otherProcessAlive(parsed.pid)) continue;
     const deployment = await store.deployments.get(parsed.deploymentId);
     if (deployment && ACTIVE_STATUSES.includes(deployment.status)) continue;
-    await removeSource(path.join(deployConfig.workDir, entry.name));
+    await removeSource(
+      path.join(deployConfig.workDir, entry.name),
+      deps.logger,
+    );
     removed.push(entry.name);
   }
   return removed;

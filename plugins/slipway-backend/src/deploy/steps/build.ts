@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import tar from 'tar-fs';
+import { inspectImageToRun } from '../launch';
+import type { PipelineRun } from '../PipelineRun';
 
 /** Options of {@link buildImage}. */
 export interface BuildImageOptions {
@@ -126,4 +128,53 @@ function buildTimeout(seconds: number) {
   return new Error(
     `the build took longer than ${seconds} s (slipway.deploy.timeouts.buildSeconds)`,
   );
+}
+
+/**
+ * The build step of the pipeline: the image of the checkout, tagged for
+ * this deployment. Its removal is registered before the build starts, so a
+ * failed or cancelled build leaves no half-tagged image behind.
+ */
+export async function buildStep(
+  run: PipelineRun,
+  source: { dir: string; commitSha: string },
+): Promise<string> {
+  const { docker, deployConfig } = run.deps;
+  const { config } = run.claimed;
+  const imageTag = run.names.imageTag(run.claimed.app, run.id);
+  await run.advance('building', 'build', {
+    commitSha: source.commitSha,
+    imageTag,
+  });
+  run.cleanup.defer(`remove image ${imageTag}`, () =>
+    docker.getImage(imageTag).remove({ force: true }),
+  );
+  await buildImage({
+    docker,
+    sourceDir: source.dir,
+    contextPath: config.contextPath,
+    dockerfilePath: config.dockerfilePath,
+    tag: imageTag,
+    limits: deployConfig.build,
+    log: run.log,
+    signal: run.signal,
+  });
+  return imageTag;
+}
+
+/**
+ * A rollback's stand-in for source and build: the earlier deployment's
+ * image, which must still exist. Nothing is created, so nothing is
+ * registered for cleanup (the image belongs to the earlier deployment).
+ */
+export async function reuseImageStep(run: PipelineRun): Promise<string> {
+  const imageTag = run.claimed.imageTag!;
+  run.stepName = 'source';
+  run.log(
+    `Rollback of deployment ${run.claimed.rollbackOf}: reusing image ${imageTag}, no rebuild`,
+  );
+  await inspectImageToRun(run.deps, imageTag, true, run.signal);
+  await run.advance('building', 'build', { imageTag });
+  run.log('Skipped: the image already exists');
+  return imageTag;
 }

@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
 import { timedDockerCall } from '../dockerCalls';
+import type { StartedContainer } from '../launch';
+import type { PipelineRun } from '../PipelineRun';
 
 /** Options of {@link waitUntilHealthy}. */
 export interface WaitHealthyOptions {
@@ -124,4 +126,52 @@ export async function waitUntilHealthy(
     await sleep(options.intervalMs, signal);
   }
   throw new Error('the health check gave up after too many attempts');
+}
+
+/** How long the new container may take to become healthy. */
+export function healthTimeoutSeconds(run: PipelineRun): number {
+  return (
+    run.claimed.config.healthCheck?.timeoutSeconds ??
+    run.deps.deployConfig.timeouts.healthSeconds
+  );
+}
+
+/**
+ * The health step of the pipeline: the new container must pass its checks
+ * before any traffic reaches it.
+ */
+export async function healthStep(
+  run: PipelineRun,
+  started: StartedContainer,
+): Promise<void> {
+  const { store, docker } = run.deps;
+  const { config } = run.claimed;
+  await run.advance('health_checking', 'health', {
+    containerId: started.containerId,
+    url: started.url,
+  });
+  const checkPath = config.healthCheck?.path ?? started.healthPath;
+  // With a version already serving, the switch waits for Docker's health
+  // verdict before the old container stops; waiting here too would only
+  // delay the new URL by a Docker health interval.
+  const serving = Boolean(
+    (await store.apps.get(run.claimed.app))?.currentDeploymentId,
+  );
+  await waitUntilHealthy({
+    docker,
+    containerId: started.containerId,
+    url: started.url,
+    path: checkPath,
+    timeoutSeconds: healthTimeoutSeconds(run),
+    intervalMs: 100,
+    dockerHealth:
+      serving && checkPath !== undefined ? 'unlessUnhealthy' : 'require',
+    log: run.log,
+    signal: run.signal,
+    apiSeconds: run.apiSeconds,
+    timeoutSetting:
+      config.healthCheck?.timeoutSeconds !== undefined
+        ? "the app's healthCheck.timeoutSeconds"
+        : 'slipway.deploy.timeouts.healthSeconds',
+  });
 }

@@ -1,4 +1,6 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type Docker from 'dockerode';
+import { errorMessage } from '../cleanup';
 import { timedDockerCall, statusOf } from '../dockerCalls';
 
 /** Options of {@link ensureAppNetwork}. */
@@ -99,6 +101,8 @@ export async function removeAppNetwork(
   name: string,
   apiSeconds: number,
   proxyContainer?: string,
+  /** Told at debug when the proxy could not be disconnected (often: it was not connected). */
+  logger?: Pick<LoggerService, 'debug'>,
 ): Promise<void> {
   if (proxyContainer) {
     await timedDockerCall(`disconnect ${proxyContainer}`, apiSeconds, s =>
@@ -107,7 +111,13 @@ export async function removeAppNetwork(
         Force: true,
         abortSignal: s,
       } as object),
-    ).catch(() => {});
+    ).catch(error =>
+      logger?.debug(
+        `Could not disconnect ${proxyContainer} from network ${name}: ${errorMessage(
+          error,
+        )}`,
+      ),
+    );
   }
   await timedDockerCall(`remove network ${name}`, apiSeconds, abortSignal =>
     docker.getNetwork(name).remove({ force: true, abortSignal } as object),

@@ -1,6 +1,13 @@
-import { runGit, validateGitRef } from '@slipway/plugin-slipway-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  runGit,
+  tokenForRepositoryUrl,
+  validateGitRef,
+} from '@slipway/plugin-slipway-node';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { errorMessage, type Deferred } from '../cleanup';
+import type { PipelineRun } from '../PipelineRun';
 
 const SHA = /^[0-9a-f]{7,40}$/i;
 
@@ -18,6 +25,8 @@ export interface FetchSourceOptions {
   dirPrefix: string;
   /** The whole fetch fails after this long (a hung remote). */
   timeoutSeconds: number;
+  /** Told what of a failed fetch's checkout could not be removed. */
+  logger?: Pick<LoggerService, 'warn'>;
 }
 
 /**
@@ -68,7 +77,7 @@ export async function fetchSource(
   try {
     return await fetchInto(dir, { ...options, signal });
   } catch (error) {
-    await removeSource(dir);
+    await removeSource(dir, options.logger);
     if (timeout.aborted) {
       throw new Error(
         `fetching the source did not finish within ${options.timeoutSeconds} s (slipway.deploy.timeouts.cloneSeconds); the git remote does not answer`,
@@ -117,7 +126,46 @@ async function fetchInto(
   return { dir, commitSha };
 }
 
-/** Removes a checkout; never throws. */
-export async function removeSource(dir: string | undefined): Promise<void> {
-  if (dir) await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+/**
+ * The source step of the pipeline: the allow-list check, then the checkout,
+ * whose removal is registered on the run's cleanup at once. The caller runs
+ * `removal` once the build no longer needs the checkout.
+ */
+export async function sourceStep(
+  run: PipelineRun,
+): Promise<{ dir: string; commitSha: string; removal: Deferred }> {
+  const { deps, claimed } = run;
+  const { repoUrl } = claimed.config;
+  run.stepName = 'source';
+  deps.allowList.assertAllowed(repoUrl, 'deploy an app');
+  const token = await tokenForRepositoryUrl(deps.rootConfig, repoUrl);
+  const source = await fetchSource({
+    repoUrl,
+    ref: claimed.ref,
+    workDir: deps.deployConfig.workDir,
+    token,
+    log: run.log,
+    signal: run.signal,
+    dirPrefix: sourceDirPrefix(deps.deployConfig.installationId, run.id),
+    timeoutSeconds: deps.deployConfig.timeouts.cloneSeconds,
+    logger: deps.logger,
+  });
+  const removal = run.cleanup.defer(`remove checkout ${source.dir}`, () =>
+    fs.rm(source.dir, { recursive: true, force: true }),
+  );
+  return { ...source, removal };
+}
+
+/**
+ * Removes a checkout; never throws. What it could not remove is logged to
+ * `logger` at warn (a missing checkout is no failure).
+ */
+export async function removeSource(
+  dir: string | undefined,
+  logger?: Pick<LoggerService, 'warn'>,
+): Promise<void> {
+  if (!dir) return;
+  await fs.rm(dir, { recursive: true, force: true }).catch(error => {
+    logger?.warn(`Could not remove checkout ${dir}: ${errorMessage(error)}`);
+  });
 }

@@ -1,7 +1,10 @@
 import type Docker from 'dockerode';
+import type { CleanupStack } from '../cleanup';
 import { DeployStore } from '../DeployStore';
+import type { StartedContainer } from '../launch';
+import type { PipelineRun } from '../PipelineRun';
 import { DeploymentRecord } from '../store/records';
-import { waitUntilHealthy } from './health';
+import { healthTimeoutSeconds, waitUntilHealthy } from './health';
 import { removeContainer } from './run';
 
 /** Options of {@link switchTraffic}. */
@@ -102,4 +105,52 @@ export async function switchTraffic(
   );
   log(`Stopped deployment ${previous.id}`);
   return result;
+}
+
+/**
+ * The switch step of the pipeline. Once the switch is committed the new
+ * container serves: its cleanup is released from the run (no later failure
+ * may remove it) and kept aside, to be run only if the switch is undone.
+ * Returns whether the new deployment now serves.
+ */
+export async function switchStep(
+  run: PipelineRun,
+  started: StartedContainer,
+  onServing?: () => void,
+): Promise<'serving' | 'reverted'> {
+  const { deps } = run;
+  run.stepName = 'switch';
+  run.throwIfAborted();
+  let serving: CleanupStack | undefined;
+  const { switched, previous, revertedBecause } = await switchTraffic({
+    store: deps.store,
+    docker: deps.docker,
+    app: run.claimed.app,
+    deploymentId: run.id,
+    containerId: started.containerId,
+    dockerHealthTimeoutSeconds: healthTimeoutSeconds(run),
+    signal: run.signal,
+    drainSeconds: deps.deployConfig.drainSeconds,
+    stopTimeoutSeconds: deps.deployConfig.stopTimeoutSeconds,
+    log: run.log,
+    // Events go out before the drain so the feed shows the switch at once.
+    onSwitched: async prev => {
+      serving = run.cleanup.release();
+      run.deployment = { ...run.deployment, status: 'running' };
+      deps.signals.notify(run.id);
+      onServing?.();
+      await run.announce(run.deployment, 'running');
+      if (prev) await run.announce(prev, 'superseded');
+    },
+  });
+  if (!switched) throw new Error('the deployment was ended by someone else');
+  if (!revertedBecause) return 'serving';
+  // Its URL was handed out between the switch and the undo: drain it like
+  // any replaced container, then remove it (and its image).
+  await new Promise(r => setTimeout(r, deps.deployConfig.drainSeconds * 1000));
+  await serving?.unwind();
+  await run.flushLog();
+  await run.announce(run.deployment, 'failed', { error: revertedBecause });
+  if (previous) await run.announce(previous, 'running');
+  return 'reverted';
 }
