@@ -65,7 +65,9 @@ describe('slipway:deploy (input checks)', () => {
       action.handler(
         mockContext({ name: 'Bad_Name', repoUrl: 'file:///x' }) as any,
       ),
-    ).rejects.toThrow(/Invalid app name "Bad_Name": use lowercase letters/);
+    ).rejects.toThrow(
+      /Invalid app name "Bad_Name": use 2-40 lowercase letters/,
+    );
   });
 
   it('makes no call in a dry run', async () => {

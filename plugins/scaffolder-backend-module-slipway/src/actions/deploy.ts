@@ -9,7 +9,10 @@ import type {
   Deployment,
   DeploymentStatus,
 } from '@slipway/plugin-slipway-common';
-import { FINISHED_DEPLOYMENT_STATUSES } from '@slipway/plugin-slipway-common';
+import {
+  appNameProblem,
+  FINISHED_DEPLOYMENT_STATUSES,
+} from '@slipway/plugin-slipway-common';
 import { waitForEntity } from '../slipway/waitForEntity';
 import { slipwayFetch, slipwayJson } from '../slipway/backendClient';
 import { examples } from './deploy.examples';
@@ -116,17 +119,10 @@ export function createDeployAction(options: {
     },
     async handler(ctx) {
       const { input } = ctx;
-      if (
-        !/^[a-z][a-z0-9-]{0,62}$/.test(input.name) ||
-        input.name.endsWith('-')
-      ) {
-        throw new InputError(
-          `Invalid app name "${input.name.slice(
-            0,
-            80,
-          )}": use lowercase letters, digits and hyphens, starting with a letter, at most 63 characters.`,
-        );
-      }
+      // The backend's own rule (-common), so a name the action accepts is
+      // never refused by the deploy engine afterwards.
+      const nameProblem = appNameProblem(input.name);
+      if (nameProblem) throw new InputError(nameProblem);
       // As the user who runs the template: a user without slipway.app.update
       // on an app cannot change it through a template.
       const onBehalfOf = await ctx.getInitiatorCredentials();

@@ -4,6 +4,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import { validateGitRef } from '@slipway/plugin-slipway-node';
+import { rollbackProblem } from '@slipway/plugin-slipway-common';
 import { DeployStore } from './DeployStore';
 import {
   ACTIVE_STATUSES,
@@ -11,7 +12,6 @@ import {
   AppRecord,
   DeploymentConfigSnapshot,
   DeploymentRecord,
-  hasServed,
 } from './store/records';
 import type { AppUpdate } from './store/AppStore';
 import { DeployWorker } from './DeployWorker';
@@ -154,7 +154,7 @@ export class DeployEngine {
         limit: 50,
       });
       target = history.items.find(
-        d => d.imageTag && hasServed(d) && d.id !== app.currentDeploymentId,
+        d => rollbackProblem(d, app.currentDeploymentId) === undefined,
       );
       if (!target) {
         throw new ConflictError(
@@ -162,13 +162,12 @@ export class DeployEngine {
         );
       }
     }
-    if (!hasServed(target) || !target.imageTag) {
-      throw new ConflictError(
-        `Deployment ${target.id} never served (status ${target.status}); roll back to one that ran successfully.`,
-      );
-    }
+    // The rule the UI offers its rollback buttons by (-common).
+    const problem = rollbackProblem(target, app.currentDeploymentId);
+    if (problem) throw new ConflictError(problem);
     const apiSeconds = this.deps.deployConfig.timeouts.dockerApiSeconds;
-    const imageTag = target.imageTag;
+    // rollbackProblem refuses a target without an image.
+    const imageTag = target.imageTag as string;
     const exists = await timedDockerCall(
       `inspecting image ${imageTag}`,
       apiSeconds,

@@ -1,22 +1,16 @@
 import { InputError } from '@backstage/errors';
-
-const APP_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+import { appNameProblem } from '@slipway/plugin-slipway-common';
 
 /**
- * Validates an app name. It becomes part of a Docker image name, a container
- * name, a Traefik router name and a host name, so it must be a lowercase DNS
- * label.
+ * Validates an app name with the rule the scaffolder action and the UI use
+ * too (`appNameProblem` of -common). It becomes part of a Docker image name,
+ * a container name, a Traefik router name and a host name, so it must be a
+ * lowercase DNS label.
  */
 export function validateAppName(name: unknown): string {
-  if (typeof name !== 'string' || !APP_NAME.test(name) || name.includes('--')) {
-    throw new InputError(
-      `Invalid app name "${String(name).slice(
-        0,
-        80,
-      )}": use 2-40 lowercase letters, digits and single dashes, starting with a letter (e.g. "orders-api").`,
-    );
-  }
-  return name;
+  const problem = appNameProblem(name);
+  if (problem) throw new InputError(problem);
+  return name as string;
 }
 
 const INSTALLATION_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   FINISHED_DEPLOYMENT_STATUSES,
+  LIST_LIMITS,
   slipwayAppCreatePermission,
   slipwayAppDeletePermission,
   slipwayAppUpdatePermission,
@@ -180,7 +181,7 @@ export function createDeployRouter(
   router.get('/apps', async (req, res) => {
     const scope = await options.access.scopeOf(req);
     const page = await store.apps.list({
-      limit: limitOf(req, 50, 500),
+      limit: limitOf(req, LIST_LIMITS.default, LIST_LIMITS.max),
       cursor: cursorOf(req),
     });
     // Filtered per page: a page may be short, nextCursor still continues.
@@ -241,7 +242,7 @@ export function createDeployRouter(
     await readApp(req, req.params.name);
     const page = await store.deployments.list({
       app: req.params.name,
-      limit: limitOf(req, 50, 500),
+      limit: limitOf(req, LIST_LIMITS.default, LIST_LIMITS.max),
       cursor: cursorOf(req),
     });
     res.json({

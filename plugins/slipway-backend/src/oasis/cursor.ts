@@ -1,3 +1,4 @@
+import { LIST_LIMITS } from '@slipway/plugin-slipway-common';
 import { InputError } from '@backstage/errors';
 
 /**
@@ -24,7 +25,11 @@ export function decodeCursor(cursor: string): bigint {
 }
 
 /** Parses `limit` (1..max, default 50). */
-export function parseLimit(value: unknown, max = 500, fallback = 50): number {
+export function parseLimit(
+  value: unknown,
+  max: number = LIST_LIMITS.max,
+  fallback: number = LIST_LIMITS.default,
+): number {
   if (value === undefined || value === '') {
     return fallback;
   }

@@ -55,6 +55,8 @@ export function deploymentsApi() {
       app: 'hello-busybox',
       status: 'superseded',
       imageTag: 'slipway-hello-busybox:d1',
+      // It served before d2 replaced it: a rollback target.
+      containerId: 'c-d1',
       createdAt: '2026-11-24T09:00:00Z',
       updatedAt: '2026-11-24T09:05:30Z',
       startedAt: '2026-11-24T09:00:00Z',

@@ -20,18 +20,6 @@ export const TERMINAL_STATUSES: DeploymentStatus[] = [
   'superseded',
 ];
 
-/**
- * Whether a deployment once served traffic: it is running, or it was
- * replaced after running (a deployment superseded while still pending never
- * had a container). Only such a deployment is a rollback target.
- */
-export function hasServed(deployment: Deployment): boolean {
-  return (
-    deployment.status === 'running' ||
-    (deployment.status === 'superseded' && Boolean(deployment.containerId))
-  );
-}
-
 /** What a deployment runs with; kept per deployment for rollbacks. */
 export interface DeploymentConfigSnapshot {
   repoUrl: string;

@@ -89,6 +89,21 @@ describe('EntityDeploymentsContent (new frontend system)', () => {
     );
   });
 
+  it('offers no rollback to a deployment that never served (the engine would refuse it)', async () => {
+    const api = deploymentsApi();
+    // Superseded while it was still building: no container ever ran it.
+    api.deployments[2] = { ...api.deployments[2], containerId: undefined };
+    renderTab(api, true);
+    const rows = await screen.findAllByTestId('deployment-row');
+    expect(rows[2]).toHaveAttribute('data-status', 'superseded');
+    expect(
+      within(rows[2]).queryByRole('button', { name: 'Roll back to this' }),
+    ).not.toBeInTheDocument();
+    expect(
+      within(rows[0]).getByRole('button', { name: 'Cancel' }),
+    ).toBeInTheDocument();
+  });
+
   it('cancels an active deployment', async () => {
     const api = deploymentsApi();
     renderTab(api, true);

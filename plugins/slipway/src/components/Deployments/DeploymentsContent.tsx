@@ -20,6 +20,7 @@ import {
   TableRow,
 } from '@material-ui/core';
 import {
+  rollbackProblem,
   slipwayCancelPermission,
   slipwayDeployPermission,
   slipwayRollbackPermission,
@@ -228,10 +229,7 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
                         </Button>
                       )}
                       {canRollback.allowed &&
-                        d.id !== currentId &&
-                        d.imageTag &&
-                        (d.status === 'superseded' ||
-                          d.status === 'running') && (
+                        rollbackProblem(d, currentId) === undefined && (
                           <Button
                             size="small"
                             disabled={busy}

@@ -1,0 +1,3 @@
+export * from './appNames';
+export * from './rollback';
+export * from './limits';
