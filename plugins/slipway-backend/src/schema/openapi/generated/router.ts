@@ -27,6 +27,7 @@ export const spec = {
       limit: {
         name: 'limit',
         in: 'query',
+        allowReserved: true,
         required: false,
         description: 'Page size (default 50).',
         schema: {
@@ -38,6 +39,7 @@ export const spec = {
       cursor: {
         name: 'cursor',
         in: 'query',
+        allowReserved: true,
         required: false,
         description: 'The nextCursor of a previous page, unchanged (opaque).',
         schema: {
@@ -86,6 +88,7 @@ export const spec = {
       lastEventIdQuery: {
         name: 'lastEventId',
         in: 'query',
+        allowReserved: true,
         required: false,
         description:
           'As the Last-Event-ID header, for clients that cannot set headers.',
@@ -96,6 +99,7 @@ export const spec = {
       vtid: {
         name: 'vtid',
         in: 'query',
+        allowReserved: true,
         required: false,
         schema: {
           type: 'string',
@@ -105,6 +109,7 @@ export const spec = {
       source: {
         name: 'source',
         in: 'query',
+        allowReserved: true,
         required: false,
         schema: {
           type: 'string',
@@ -114,6 +119,7 @@ export const spec = {
       kind: {
         name: 'kind',
         in: 'query',
+        allowReserved: true,
         required: false,
         schema: {
           type: 'string',
@@ -123,6 +129,7 @@ export const spec = {
       status: {
         name: 'status',
         in: 'query',
+        allowReserved: true,
         required: false,
         description:
           'An OASIS status (OASIS_STATUSES in @slipway/plugin-slipway-common); empty means no filter.',
@@ -143,6 +150,7 @@ export const spec = {
       entityRef: {
         name: 'entityRef',
         in: 'query',
+        allowReserved: true,
         required: false,
         schema: {
           type: 'string',
@@ -152,6 +160,7 @@ export const spec = {
       repo: {
         name: 'repo',
         in: 'query',
+        allowReserved: true,
         required: false,
         schema: {
           type: 'string',
@@ -161,6 +170,7 @@ export const spec = {
       ref: {
         name: 'ref',
         in: 'query',
+        allowReserved: true,
         required: false,
         schema: {
           type: 'string',
@@ -170,6 +180,7 @@ export const spec = {
       since: {
         name: 'since',
         in: 'query',
+        allowReserved: true,
         required: false,
         description:
           'An ISO 8601 timestamp such as 2026-11-24T08:00:00Z (parsed by the handler, which names a bad value).',
@@ -1087,6 +1098,7 @@ export const spec = {
           {
             name: 'groupBy',
             in: 'query',
+            allowReserved: true,
             required: false,
             schema: {
               type: 'string',
@@ -1240,6 +1252,7 @@ export const spec = {
           {
             name: 'result',
             in: 'query',
+            allowReserved: true,
             required: false,
             schema: {
               type: 'string',
@@ -1359,6 +1372,7 @@ export const spec = {
           {
             name: 'entityRef',
             in: 'query',
+            allowReserved: true,
             required: true,
             description:
               'An entity reference, e.g. component:default/orders-api (the namespace may be left out).',
@@ -1804,6 +1818,7 @@ export const spec = {
           {
             name: 'follow',
             in: 'query',
+            allowReserved: true,
             required: false,
             schema: {
               type: 'string',
@@ -1812,6 +1827,7 @@ export const spec = {
           {
             name: 'limit',
             in: 'query',
+            allowReserved: true,
             required: false,
             schema: {
               type: 'integer',
