@@ -1,6 +1,6 @@
 import { InputError, NotFoundError } from '@backstage/errors';
 import express from 'express';
-import Router from 'express-promise-router';
+import { createValidatedRouter } from '../schema/validatedRouter';
 import type { ReadAccess } from '../access';
 import { CicdStatusService } from './CicdStatusService';
 
@@ -12,7 +12,7 @@ export function createCicdRouter(options: {
   status: CicdStatusService;
   access: ReadAccess;
 }): express.Router {
-  const router = Router();
+  const router = createValidatedRouter();
   router.get('/cicd/status', async (req, res) => {
     const { entityRef } = req.query;
     if (

@@ -20,7 +20,7 @@ import {
   slipwayRollbackPermission,
 } from '@slipway/plugin-slipway-common';
 import express, { Request } from 'express';
-import Router from 'express-promise-router';
+import { createValidatedRouter } from '../schema/validatedRouter';
 import type { ReadAccess, ReadScope } from '../access';
 import type { EntityClaimCheck } from '../permissions';
 import { AuditMeta, auditRequest } from '../audit/auditRequest';
@@ -84,7 +84,7 @@ export function createDeployRouter(
 ): express.Router {
   const { engine, signals, httpAuth, permissions, auditor } = options;
   const store = engine.store;
-  const router = Router();
+  const router = createValidatedRouter();
   // Own JSON parser: the plugin installs none globally (the webhook needs
   // the raw body).
   // Only on these paths, so a body other routes read raw stays untouched.

@@ -9,7 +9,7 @@ import { slipwayEventCreatePermission } from '@slipway/plugin-slipway-common';
 import express from 'express';
 import type { ReadAccess } from '../access';
 import type { StreamConnections } from './streamConnections';
-import Router from 'express-promise-router';
+import { createValidatedRouter } from '../schema/validatedRouter';
 import { auditRequest } from '../audit/auditRequest';
 import { parseEventId, parseLimit } from './cursor';
 import { parseEventFilter } from './filters';
@@ -47,7 +47,7 @@ export function createEventsRouter(
   options: EventsRouterOptions,
 ): express.Router {
   const { store, stream, httpAuth, permissions, vtid, access } = options;
-  const router = Router();
+  const router = createValidatedRouter();
 
   router.get('/events', async (req, res) => {
     const filter = parseEventFilter(req.query);

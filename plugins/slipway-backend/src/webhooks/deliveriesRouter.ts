@@ -13,7 +13,7 @@ import {
   slipwayDeliveryReprocessPermission,
 } from '@slipway/plugin-slipway-common';
 import express from 'express';
-import Router from 'express-promise-router';
+import { createValidatedRouter } from '../schema/validatedRouter';
 import { Knex } from 'knex';
 import { auditRequest } from '../audit/auditRequest';
 import { decodeCursor, encodeCursor, parseLimit } from '../oasis/cursor';
@@ -36,7 +36,7 @@ export function createDeliveriesRouter(options: {
   auditor: AuditorService;
 }): express.Router {
   const { knex, processor, httpAuth, permissions } = options;
-  const router = Router();
+  const router = createValidatedRouter();
   const isPostgres = knex.client.config.client === 'pg';
 
   const authorize = async (
