@@ -27,11 +27,13 @@ T0=$(date +%s)
 step() { echo "[adoption] $(( $(date +%s) - T0 ))s $*"; }
 
 step "pack the tarballs"
+# SLIPWAY_ADOPTION_REUSE_TARBALLS=1 with --keep reuses those of an earlier run.
+[ "${SLIPWAY_ADOPTION_REUSE_TARBALLS:-}" = 1 ] && [ -d "$WORK/tarballs" ] ||
 bash .ci/pack-check.sh --no-build --keep "$WORK/tarballs" >"$WORK/pack.log" 2>&1 || {
   tail -30 "$WORK/pack.log" >&2
   exit 1
 }
-tgz() { ls "$WORK/tarballs"/@slipway-"$1"-*.tgz; }
+tgz() { ls "$WORK/tarballs"/@slipway-"$1"-[0-9]*.tgz; }
 
 step "create the app (create-app, no install)"
 rm -rf "$WORK/app"
