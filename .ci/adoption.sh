@@ -2,7 +2,7 @@
 # Adoption check (issue #11): a fresh Backstage app from @backstage/create-app,
 # then the steps of the README's "Install into an existing Backstage app"
 # with the packed tarballs, then yarn tsc, the backend starts and
-# /api/slipway/health answers. Not called by .ci/run yet (see the end).
+# /api/slipway/health answers. Not called by .ci/run yet; the Chromium step is not written.
 #
 #   .ci/adoption.sh [--keep DIR]
 #
