@@ -87,7 +87,7 @@ async function main() {
   }> = [
     {
       id: 'memory',
-      label: 'SQLite (in-memory, as app-config.yaml)',
+      label: 'SQLite (in-memory, as the tests)',
       db: 'sqlite',
       url: ':memory:',
     },

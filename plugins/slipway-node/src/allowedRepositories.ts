@@ -107,7 +107,11 @@ export class RepositoryAllowList {
   }
 }
 
-/** The URL without any user info, for messages. */
+/**
+ * The URL without any user info, for messages.
+ *
+ * @public
+ */
 export function safeUrl(raw: string): string {
   try {
     const url = new URL(raw);

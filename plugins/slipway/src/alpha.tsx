@@ -14,6 +14,11 @@ import { z } from 'zod';
 import { SlipwayClient, slipwayApiRef } from './api';
 import { rootRouteRef } from './routes';
 
+/**
+ * The Slipway API (`slipwayApiRef`) for the new frontend system.
+ *
+ * @alpha
+ */
 const slipwayApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
@@ -28,6 +33,12 @@ const feedConfig = {
   height: z.number().int().min(200).default(640),
 };
 
+/**
+ * The `/slipway` console page; configurable `pageSize` and `height` of its
+ * feed.
+ *
+ * @alpha
+ */
 // A page with a title and icon also gets its nav item in the sidebar.
 const slipwayConsolePage = PageBlueprint.makeWithOverrides({
   configSchema: feedConfig,
@@ -48,6 +59,12 @@ const slipwayConsolePage = PageBlueprint.makeWithOverrides({
   },
 });
 
+/**
+ * The CI/CD status card of entities that name a GitHub repository or a
+ * Slipway app.
+ *
+ * @alpha
+ */
 const entityCicdStatusCard = EntityCardBlueprint.make({
   name: 'cicd-status',
   params: {
@@ -63,6 +80,11 @@ const entityCicdStatusCard = EntityCardBlueprint.make({
   },
 });
 
+/**
+ * The "Live feed" entity tab; configurable `pageSize` and `height`.
+ *
+ * @alpha
+ */
 const entityLiveFeedContent = EntityContentBlueprint.makeWithOverrides({
   name: 'live-feed',
   configSchema: feedConfig,
@@ -84,6 +106,12 @@ const entityLiveFeedContent = EntityContentBlueprint.makeWithOverrides({
   },
 });
 
+/**
+ * The "Deployments" entity tab of entities with the `slipway.dev/app`
+ * annotation.
+ *
+ * @alpha
+ */
 const entityDeploymentsContent = EntityContentBlueprint.make({
   name: 'deployments',
   params: {

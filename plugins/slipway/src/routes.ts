@@ -1,4 +1,4 @@
 import { createRouteRef } from '@backstage/core-plugin-api';
 
-/** @public */
+/** @internal */
 export const rootRouteRef = createRouteRef({ id: 'slipway' });

@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
  * `slipway:deploy`: registers or updates the app in the Slipway deploy
  * engine, queues a deployment and (by default) waits until it runs.
  *
- * @public
+ * @internal
  */
 export function createDeployAction(options: {
   discovery: DiscoveryService;

@@ -20,7 +20,7 @@ import { examples } from './githubRepoCreate.examples';
  * `slipway:github:repo:create`: a repository for a user or an organization
  * with the workspace pushed as its first commit; re-runnable.
  *
- * @public
+ * @internal
  */
 export function createGithubRepoCreateAction(options: { config: Config }) {
   const { config } = options;

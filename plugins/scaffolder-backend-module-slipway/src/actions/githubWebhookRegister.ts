@@ -35,7 +35,7 @@ interface HookState {
  * this Backstage's Slipway webhook endpoint, updated rather than duplicated,
  * optionally verified end to end with a ping.
  *
- * @public
+ * @internal
  */
 export function createGithubWebhookRegisterAction(options: {
   config: Config;

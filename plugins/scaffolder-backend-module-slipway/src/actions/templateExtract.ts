@@ -22,7 +22,7 @@ import { examples } from './templateExtract.examples';
  * `slipway:template:extract`: one subdirectory of a template repository at a
  * ref, rendered into the workspace.
  *
- * @public
+ * @internal
  */
 export function createTemplateExtractAction(options: { config: Config }) {
   const { config } = options;

@@ -23,7 +23,7 @@ function Status({ health }: { health: ComponentHealth }) {
  * Shows whether the Slipway backend reaches its database and Docker engine,
  * with the reason when it does not.
  *
- * @public
+ * @internal
  */
 export function HealthPanel() {
   const api = useApi(slipwayApiRef);
