@@ -16,6 +16,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+// The point of this harness: the frontend's tests run the backend itself.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import slipwayPlugin from '@slipway/plugin-slipway-backend';
 import { OasisEvent, SlipwayHttpClient } from '@slipway/plugin-slipway-common';
 import {
@@ -26,7 +28,14 @@ import {
   waitForEntities,
 } from '@slipway/test-utils';
 import type { Socket } from 'node:net';
+import * as timers from 'node:timers';
 import type { AddressInfo } from 'node:net';
+
+// jsdom's globals lack setImmediate, which the catalog backend's processing
+// loop uses; the backend runs on Node's timers.
+const g = globalThis as any;
+g.setImmediate ??= timers.setImmediate;
+g.clearImmediate ??= timers.clearImmediate;
 
 /** The user the client signs in as (mock credentials' default user). */
 export const USER = 'user:default/mock';
@@ -106,12 +115,18 @@ export async function startRealBackend(
       slipwayPlugin,
       inMemoryDatabases(),
       ...(options.catalog
-        ? catalogAndPermissions({
-            entities: CATALOG_ENTITIES,
-            policy: {
-              handle: async () => ({ result: AuthorizeResult.ALLOW }),
-            },
-          })
+        ? [
+            // The real URL reader loads @azure/identity, whose browser
+            // build (picked under jsdom) refuses to start; the catalog
+            // here reads no URLs.
+            mockServices.urlReader.mock().factory,
+            ...catalogAndPermissions({
+              entities: CATALOG_ENTITIES,
+              policy: {
+                handle: async () => ({ result: AuthorizeResult.ALLOW }),
+              },
+            }),
+          ]
         : []),
       mockServices.rootConfig.factory({
         data: {
