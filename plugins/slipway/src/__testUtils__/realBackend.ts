@@ -20,6 +20,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import slipwayPlugin from '@slipway/plugin-slipway-backend';
 import { OasisEvent, SlipwayHttpClient } from '@slipway/plugin-slipway-common';
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import {
   catalogAndPermissions,
   componentEntity,
