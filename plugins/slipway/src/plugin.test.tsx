@@ -9,7 +9,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { act, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import slipwayPlugin, {
   entityLiveFeedContent,
   slipwayConsolePage,
@@ -21,7 +21,17 @@ import {
   slipwayPlugin as legacyPlugin,
 } from './plugin';
 import { Route, Routes } from 'react-router-dom';
-import { FakeSlipwayApi, makeEvent } from './__testUtils__/FakeSlipwayApi';
+import {
+  RealBackend,
+  startRealBackend,
+  streamRequests,
+} from './__testUtils__/realBackend';
+
+let backend: RealBackend;
+beforeAll(async () => {
+  backend = await startRealBackend({ catalog: true });
+});
+afterAll(() => backend?.stop());
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -65,8 +75,8 @@ describe('new frontend system plugin', () => {
   });
 
   it('renders the live feed tab for an entity, streaming its events', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1)];
+    await backend.publish({ entityRef: 'component:default/shop' });
+    const { api, requests } = backend.client();
     renderTestApp({
       extensions: [createTestEntityPage({ entity }), entityLiveFeedContent],
       apis: [[slipwayApiRef, api]],
@@ -76,25 +86,30 @@ describe('new frontend system plugin', () => {
         screen.getByRole('status', { name: 'Connection: Live' }),
       ).toBeInTheDocument(),
     );
-    expect(api.streamCalls[0].filter).toEqual({
+    expect(streamRequests(requests)[0].path).toBe(
+      '/events/stream?entityRef=component%3Adefault%2Fshop',
+    );
+    await backend.publish({
+      title: 'CICDL-PR-OPENED',
       entityRef: 'component:default/shop',
     });
-    act(() => api.emit(makeEvent(2, { title: 'CICDL-PR-OPENED' })));
     expect(await screen.findByText('CICDL-PR-OPENED')).toBeInTheDocument();
   });
 
   it('serves the console page at /slipway', async () => {
     const tester = createExtensionTester(slipwayConsolePage);
     expect(tester.get(coreExtensionData.routePath)).toBe('/slipway');
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1, { title: 'PLATFORM-EVENT' })];
+    await backend.publish({ title: 'PLATFORM-EVENT' });
+    const { api, requests } = backend.client();
     await renderInNewTestApp(tester.reactElement(), {
       apis: [[slipwayApiRef, api]],
     });
     expect(await screen.findByText('PLATFORM-EVENT')).toBeInTheDocument();
     expect(screen.getByText('Platform live feed')).toBeInTheDocument();
     // Platform-wide: the stream is not narrowed to one entity.
-    await waitFor(() => expect(api.streamCalls[0]?.filter).toEqual({}));
+    await waitFor(() =>
+      expect(streamRequests(requests)[0]?.path).toBe('/events/stream'),
+    );
   });
 });
 
@@ -104,8 +119,8 @@ describe('legacy app system exports', () => {
   });
 
   it('renders the console page', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1, { title: 'LEGACY-EVENT' })];
+    await backend.publish({ title: 'LEGACY-EVENT' });
+    const { api } = backend.client();
     await renderInTestApp(
       <TestApiProvider apis={[[slipwayApiRef, api]]}>
         <Routes>
@@ -118,8 +133,11 @@ describe('legacy app system exports', () => {
   });
 
   it('renders the live feed tab', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1, { title: 'ENTITY-EVENT' })];
+    await backend.publish({
+      title: 'ENTITY-EVENT',
+      entityRef: 'component:default/shop',
+    });
+    const { api, requests } = backend.client();
     await renderInTestApp(
       <TestApiProvider apis={[[slipwayApiRef, api]]}>
         <EntityProvider entity={entity}>
@@ -128,8 +146,8 @@ describe('legacy app system exports', () => {
       </TestApiProvider>,
     );
     expect(await screen.findByText('ENTITY-EVENT')).toBeInTheDocument();
-    expect(api.calls[0]).toBe(
-      'listEvents {"entityRef":"component:default/shop","limit":50}',
+    expect(requests[0].path).toBe(
+      '/events?entityRef=component%3Adefault%2Fshop&limit=50',
     );
   });
 });

@@ -1,7 +1,12 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { slipwayApiRef } from '../../api';
-import { FakeSlipwayApi, makeEvent } from '../../__testUtils__/FakeSlipwayApi';
+import {
+  RealBackend,
+  RecordingClient,
+  startRealBackend,
+  streamRequests,
+} from '../../__testUtils__/realBackend';
 import { LiveFeed } from './LiveFeed';
 
 function renderedIds(): string[] {
@@ -10,9 +15,21 @@ function renderedIds(): string[] {
     .map(row => row.getAttribute('data-event-id')!);
 }
 
-async function renderFeed(api: FakeSlipwayApi, pageSize = 50) {
+// A backend of its own per test: the feed shows every event there is.
+let backend: RealBackend;
+let client: RecordingClient;
+beforeEach(async () => {
+  backend = await startRealBackend();
+  client = backend.client();
+});
+afterEach(async () => {
+  cleanup();
+  await backend.stop();
+});
+
+async function renderFeed(pageSize = 50) {
   await renderInTestApp(<LiveFeed pageSize={pageSize} />, {
-    apis: [[slipwayApiRef, api]],
+    apis: [[slipwayApiRef, client.api]],
   });
   await waitFor(() =>
     expect(
@@ -21,64 +38,68 @@ async function renderFeed(api: FakeSlipwayApi, pageSize = 50) {
   );
 }
 
-describe('LiveFeed (new frontend system test app)', () => {
+describe('LiveFeed (new frontend system test app, real backend)', () => {
   it('shows history newest first and puts live events on top without a reload', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1), makeEvent(2, { title: 'CICDL-PUSH 2' })];
-    await renderFeed(api);
-    expect(renderedIds()).toEqual(['2', '1']);
+    const first = await backend.publish();
+    const second = await backend.publish({ title: 'CICDL-PUSH 2' });
+    await renderFeed();
+    expect(renderedIds()).toEqual([second.id, first.id]);
     // The stream resumes from the newest history event: no gap.
-    expect(api.streamCalls[0].lastEventId).toBe('2');
+    expect(streamRequests(client.requests)[0].lastEventId).toBe(second.id);
+    const listsBefore = client.requests.filter(r =>
+      r.path.startsWith('/events?'),
+    ).length;
 
-    act(() =>
-      api.emit(
-        makeEvent(3, {
-          title: 'CICDL-WORKFLOW-STARTED 3',
-          status: 'in_progress',
-          link: 'https://github.com/acme/shop/actions/runs/3',
-        }),
-      ),
+    const third = await backend.publish({
+      title: 'CICDL-WORKFLOW-STARTED 3',
+      status: 'in_progress',
+      link: 'https://github.com/acme/shop/actions/runs/3',
+    });
+    await waitFor(() =>
+      expect(renderedIds()).toEqual([third.id, second.id, first.id]),
     );
-    await waitFor(() => expect(renderedIds()).toEqual(['3', '2', '1']));
     expect(
       screen.getByRole('link', { name: 'CICDL-WORKFLOW-STARTED 3' }),
     ).toHaveAttribute('href', 'https://github.com/acme/shop/actions/runs/3');
+    // Live, not reloaded.
+    expect(
+      client.requests.filter(r => r.path.startsWith('/events?')).length,
+    ).toBe(listsBefore);
   });
 
   it('pauses and resumes, holding live events back meanwhile', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1)];
-    await renderFeed(api);
+    const first = await backend.publish();
+    await renderFeed();
     fireEvent.click(screen.getByRole('button', { name: /pause/i }));
     expect(
       screen.getByRole('status', { name: 'Connection: Paused' }),
     ).toBeInTheDocument();
-    act(() => api.emit(makeEvent(2)));
+    const second = await backend.publish();
     await waitFor(() =>
       expect(
         screen.getByRole('button', { name: /resume \(1 new\)/i }),
       ).toBeInTheDocument(),
     );
-    expect(renderedIds()).toEqual(['1']);
+    expect(renderedIds()).toEqual([first.id]);
     fireEvent.click(screen.getByRole('button', { name: /resume/i }));
-    await waitFor(() => expect(renderedIds()).toEqual(['2', '1']));
+    await waitFor(() => expect(renderedIds()).toEqual([second.id, first.id]));
   });
 
   it('shows the reconnect state and resumes after a drop with no gap and no duplicate', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [makeEvent(1)];
-    await renderFeed(api);
-    act(() => api.emit(makeEvent(2)));
-    await waitFor(() => expect(renderedIds()).toEqual(['2', '1']));
+    const first = await backend.publish();
+    await renderFeed();
+    const second = await backend.publish();
+    await waitFor(() => expect(renderedIds()).toEqual([second.id, first.id]));
 
-    act(() => api.drop('socket hang up'));
+    // The connection breaks; the client waits before it reconnects.
+    backend.dropConnections();
     await waitFor(() =>
       expect(
         screen.getByRole('status', { name: /Connection: Reconnecting/ }),
       ).toBeInTheDocument(),
     );
-    // Stored while disconnected.
-    api.events.push(makeEvent(3));
+    // Stored while disconnected (or, on a slow machine, just after).
+    const third = await backend.publish();
     await waitFor(
       () =>
         expect(
@@ -86,17 +107,24 @@ describe('LiveFeed (new frontend system test app)', () => {
         ).toBeInTheDocument(),
       { timeout: 30000 },
     );
-    await waitFor(() => expect(renderedIds()).toEqual(['3', '2', '1']));
-    expect(api.streamCalls.map(c => c.lastEventId)).toEqual(['1', '2']);
-    act(() => api.resend(makeEvent(3)));
-    act(() => api.emit(makeEvent(4)));
-    await waitFor(() => expect(renderedIds()).toEqual(['4', '3', '2', '1']));
+    await waitFor(() =>
+      expect(renderedIds()).toEqual([third.id, second.id, first.id]),
+    );
+    expect(streamRequests(client.requests).map(c => c.lastEventId)).toEqual([
+      first.id,
+      second.id,
+    ]);
+    const fourth = await backend.publish();
+    await waitFor(() =>
+      expect(renderedIds()).toEqual([fourth.id, third.id, second.id, first.id]),
+    );
   });
 
   it('loads older pages on demand', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = Array.from({ length: 7 }, (_, i) => makeEvent(i + 1));
-    await renderFeed(api, 5);
+    const events = [];
+    for (let i = 1; i <= 7; i++) events.push(await backend.publish());
+    const ids = events.map(e => e.id).reverse();
+    await renderFeed(5);
     expect(screen.getByText('5 of 5 loaded events shown')).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Load older events' }));
     await waitFor(() =>
@@ -104,27 +132,24 @@ describe('LiveFeed (new frontend system test app)', () => {
         screen.getByText('7 of 7 loaded events shown'),
       ).toBeInTheDocument(),
     );
-    expect(renderedIds()).toEqual(['7', '6', '5', '4', '3', '2', '1']);
+    expect(renderedIds()).toEqual(ids);
     expect(
       screen.getByRole('button', { name: 'Load older events' }),
     ).toBeDisabled();
   });
 
   it('filters by text locally and by VTID on the server', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [
-      makeEvent(1, { title: 'CICDL-PUSH', kind: 'push' }),
-      makeEvent(2, {
-        title: 'CICDL-PR-OPENED',
-        kind: 'pull_request',
-        vtid: 'DEV-CICDL-0031',
-      }),
-    ];
-    await renderFeed(api);
+    await backend.publish({ title: 'CICDL-PUSH', kind: 'push' });
+    const opened = await backend.publish({
+      title: 'CICDL-PR-OPENED',
+      kind: 'pull_request',
+      vtid: 'DEV-CICDL-0031',
+    });
+    await renderFeed();
     fireEvent.change(screen.getByLabelText('Search'), {
       target: { value: 'pr-opened' },
     });
-    await waitFor(() => expect(renderedIds()).toEqual(['2']));
+    await waitFor(() => expect(renderedIds()).toEqual([opened.id]));
     fireEvent.change(screen.getByLabelText('Search'), {
       target: { value: '' },
     });
@@ -132,37 +157,36 @@ describe('LiveFeed (new frontend system test app)', () => {
       target: { value: 'DEV-CICDL-0031' },
     });
     await waitFor(() =>
-      expect(api.calls).toContain(
-        'listEvents {"vtid":"DEV-CICDL-0031","limit":50}',
+      expect(client.requests.map(r => r.path)).toContain(
+        '/events?vtid=DEV-CICDL-0031&limit=50',
       ),
     );
-    await waitFor(() => expect(renderedIds()).toEqual(['2']));
+    await waitFor(() => expect(renderedIds()).toEqual([opened.id]));
     // The live stream follows the same filter.
     await waitFor(() =>
-      expect(api.streamCalls[api.streamCalls.length - 1]).toEqual({
-        filter: { vtid: 'DEV-CICDL-0031' },
-        lastEventId: '2',
+      expect(streamRequests(client.requests).pop()).toEqual({
+        path: '/events/stream?vtid=DEV-CICDL-0031',
+        lastEventId: opened.id,
       }),
     );
   });
 
   it('says what failed when the history cannot be loaded', async () => {
-    const api = new FakeSlipwayApi();
-    api.listEventsError = new Error('backend unreachable');
-    await renderInTestApp(<LiveFeed />, { apis: [[slipwayApiRef, api]] });
+    // Nothing listens any more.
+    await backend.stop();
+    await renderInTestApp(<LiveFeed />, {
+      apis: [[slipwayApiRef, client.api]],
+    });
     expect(
       await screen.findByText(/Could not load Slipway events/),
     ).toBeInTheDocument();
-    expect(screen.getAllByText(/backend unreachable/).length).toBeGreaterThan(
-      0,
-    );
+    expect(screen.getAllByText(/fetch failed/).length).toBeGreaterThan(0);
   });
 
   it('shows an empty state when nothing matches', async () => {
-    const api = new FakeSlipwayApi();
-    await renderFeed(api);
+    await renderFeed();
     expect(screen.getByText('No events match.')).toBeInTheDocument();
     // With no history the stream replays from the beginning, closing the gap.
-    expect(api.streamCalls[0].lastEventId).toBe('0');
+    expect(streamRequests(client.requests)[0].lastEventId).toBe('0');
   });
 });
