@@ -59,6 +59,12 @@ describe('DeploymentStore', () => {
           if (d) claims.push({ instance, id: d.id, app: d.app });
         }
       };
+      // Both pools hold their connections before the race starts: on a
+      // loaded machine B's first PostgreSQL connect took longer than all of
+      // A's claims, so B claimed nothing and the race was never run.
+      await Promise.all(
+        [knexA, knexA, knexB, knexB].map(k => k.raw('select 1')),
+      );
       await Promise.all([
         claimer(a, 'A'),
         claimer(b, 'B'),
