@@ -248,7 +248,6 @@ export const spec = {
         type: 'string',
         description:
           'Lower-case letters, digits and single hyphens, 2 to 40 characters, starting with a letter, no "--" (checked by the handler, which names the rule broken; see deploy/names.ts).\n',
-        minLength: 1,
         maxLength: 200,
       },
       OasisStatus: {
