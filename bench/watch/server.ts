@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { OasisEventStore } from '../../plugins/slipway-backend/src/oasis/OasisEventStore';
 import { slipwayPlugin } from '../../plugins/slipway-backend/src/plugin';
 import { createWatch } from '../../plugins/slipway-backend/src/watch';
+import { EntityRefResolver } from '../../plugins/slipway-backend/src/oasis/EntityRefResolver';
 import { SECRET } from './config';
 
 const quietAuditor = {
@@ -145,11 +146,14 @@ async function serveWatchRouter(): Promise<Served> {
     logger: silent,
     store,
     catalog: catalog as any,
-    auth: mockServices.auth(),
     httpAuth: mockServices.httpAuth(),
     permissions: mockServices.permissions(),
     // Deliveries and streams are not audited (only changes are).
     auditor: quietAuditor,
+    entityRefs: new EntityRefResolver({
+      catalog: catalog as any,
+      auth: mockServices.auth(),
+    }),
   });
   const app = express();
   app.use('/api/slipway', watch.router);

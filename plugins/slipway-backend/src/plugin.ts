@@ -15,6 +15,7 @@ import { createRouter } from './service/router';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { createWatch } from './watch';
+import { EntityRefResolver } from './oasis/EntityRefResolver';
 import { createDeploymentLookup } from './cicd/deploymentLookup';
 import { DeployStore } from './deploy/DeployStore';
 import { toPublicDeployment } from './deploy/store/toPublic';
@@ -88,23 +89,16 @@ export const slipwayPlugin = createBackendPlugin({
           skipMigrations: true,
         });
 
-        // Watch: webhooks, events API and stream, CI/CD status, retention
-        // and the polling fallback.
-        const watch = await createWatch({
-          config,
-          logger: logger.child({ area: 'watch' }),
-          store: oasisEvents,
+        // Links repositories and apps to catalog entities, for both halves:
+        // GitHub events of a deployed app's repository and deploy events
+        // reach the entity whose `slipway.dev/app` names the app.
+        const entityRefs = EntityRefResolver.fromConfig(config, {
           catalog,
           auth,
-          httpAuth,
-          permissions,
-          auditor,
-          scheduler,
-          // GitHub events of a deployed app's repository reach its entity.
+          logger: logger.child({ area: 'watch' }),
           apps: () => deployStore.apps.listLinks(),
-          shutdown: shutdown.signal,
         });
-        lifecycle.addShutdownHook(() => watch.close());
+        const entityRefForApp = (app: string) => entityRefs.forApp(app);
 
         const dockerEndpoint = resolveDockerEndpoint(config);
         const docker = createDockerClient(dockerEndpoint);
@@ -117,17 +111,31 @@ export const slipwayPlugin = createBackendPlugin({
           dockerEndpoint: dockerEndpoint.description,
           logger: logger.child({ area: 'deploy' }),
           events: oasisEvents,
-          entityRefForApp: app => watch.entityRefs.forApp(app),
+          entityRefForApp,
         });
-        // CI/CD status shows the deployment serving the entity's app.
-        watch.cicdStatus.setDeploymentLookup(
-          createDeploymentLookup({
-            knex,
-            getDeployment: id => deploy.store.deployments.get(id),
+
+        // Watch: webhooks, events API and stream, CI/CD status, retention
+        // and the polling fallback. It reads the deploy engine's stores (the
+        // status card's deployment), never the other way round.
+        const watch = await createWatch({
+          config,
+          logger: logger.child({ area: 'watch' }),
+          store: oasisEvents,
+          catalog,
+          httpAuth,
+          permissions,
+          auditor,
+          scheduler,
+          entityRefs,
+          deploymentLookup: createDeploymentLookup({
+            store: deployStore,
             toPublic: toPublicDeployment,
-            appForEntity: ref => watch.entityRefs.appForEntity(ref),
+            appForEntity: ref => entityRefs.appForEntity(ref),
           }),
-        );
+          shutdown: shutdown.signal,
+        });
+        lifecycle.addShutdownHook(() => watch.close());
+
         // Apps are a resource type: policies decide per app (e.g. "owners of
         // the app's entity deploy it"), conditions resolved here.
         registerSlipwayPermissions({
@@ -143,7 +151,7 @@ export const slipwayPlugin = createBackendPlugin({
           knex,
           engine: deploy.engine,
           events: oasisEvents,
-          entityRefForApp: app => watch.entityRefs.forApp(app),
+          entityRefForApp,
           logger: logger.child({ area: 'auto-deploy' }),
         });
         lifecycle.addStartupHook(async () => {
@@ -179,7 +187,7 @@ export const slipwayPlugin = createBackendPlugin({
                 auth,
               }),
               entityOfApp: async app =>
-                app.entityRef ?? (await watch.entityRefs.forApp(app.name)),
+                app.entityRef ?? (await entityRefs.forApp(app.name)),
               auditor,
             }),
             httpAuth,

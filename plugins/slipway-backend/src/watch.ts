@@ -1,6 +1,5 @@
 import {
   AuditorService,
-  AuthService,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -11,10 +10,10 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { createReadAccess, ReadAccess } from './access';
-import { CicdStatusService } from './cicd/CicdStatusService';
+import { CicdStatusService, DeploymentLookup } from './cicd/CicdStatusService';
 import { createCicdRouter } from './cicd/cicdRouter';
 import { GithubWorkflowPoller } from './cicd/GithubWorkflowPoller';
-import { AppLink, EntityRefResolver } from './oasis/EntityRefResolver';
+import { EntityRefResolver } from './oasis/EntityRefResolver';
 import { createEventsRouter } from './oasis/eventsRouter';
 import { OasisEventStore } from './oasis/OasisEventStore';
 import { OasisEventStream } from './oasis/OasisEventStream';
@@ -52,7 +51,6 @@ export interface Watch {
   processor: WebhookProcessor;
   cicdStatus: CicdStatusService;
   poller: GithubWorkflowPoller;
-  entityRefs: EntityRefResolver;
   /** Catalog-read checks of every read route (deploy routes too). */
   access: ReadAccess;
   /** Finishes writing received deliveries and stops the stream's reader. */
@@ -69,32 +67,27 @@ export async function createWatch(options: {
   logger: LoggerService;
   store: OasisEventStore;
   catalog: CatalogService;
-  auth: AuthService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   /** Records every change the routes make. */
   auditor: AuditorService;
   scheduler?: SchedulerService;
-  /** The deploy engine's apps, so their events reach their entities. */
-  apps?: () => Promise<AppLink[]>;
+  /**
+   * Links repositories and apps to entities (shared with the deploy engine,
+   * whose apps it reads).
+   */
+  entityRefs: EntityRefResolver;
+  /** The deployment block of `GET /cicd/status` (from the deploy engine). */
+  deploymentLookup?: DeploymentLookup;
   /** Aborted on backend shutdown: live streams end. */
   shutdown?: AbortSignal;
 }): Promise<Watch> {
-  const { config, logger, store, catalog, auth, httpAuth, permissions } =
-    options;
+  const { config, logger, store, catalog, httpAuth, permissions } = options;
   const events = config.getOptionalConfig('slipway.events');
   const stream = events?.getOptionalConfig('stream');
 
   const vtid = VtidExtractor.fromConfig(config);
-  const entityRefs = new EntityRefResolver({
-    catalog,
-    auth,
-    logger,
-    apps: options.apps,
-    ttlMs:
-      Math.min(60, events?.getOptionalNumber('entityCacheSeconds') ?? 60) *
-      1000,
-  });
+  const entityRefs = options.entityRefs;
   const tailer = new OasisEventTailer({
     store,
     logger,
@@ -121,7 +114,11 @@ export async function createWatch(options: {
     vtid,
     logger,
   });
-  const cicdStatus = new CicdStatusService({ knex: store.knex, entityRefs });
+  const cicdStatus = new CicdStatusService({
+    knex: store.knex,
+    entityRefs,
+    deploymentLookup: options.deploymentLookup,
+  });
   const poller = new GithubWorkflowPoller({
     knex: store.knex,
     processor,
@@ -204,7 +201,6 @@ export async function createWatch(options: {
     processor,
     cicdStatus,
     poller,
-    entityRefs,
     access,
     close: async () => {
       await processor.flush();

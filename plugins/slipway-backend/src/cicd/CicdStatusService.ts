@@ -35,7 +35,7 @@ function newer(a: Candidate['order'], b: Candidate['order']): boolean {
 export class CicdStatusService {
   readonly #knex: Knex;
   readonly #entityRefs: EntityRefResolver;
-  #deploymentLookup?: DeploymentLookup;
+  readonly #deploymentLookup?: DeploymentLookup;
 
   constructor(options: {
     knex: Knex;
@@ -45,11 +45,6 @@ export class CicdStatusService {
     this.#knex = options.knex;
     this.#entityRefs = options.entityRefs;
     this.#deploymentLookup = options.deploymentLookup;
-  }
-
-  /** Lets the deploy engine supply the deployment block once it exists. */
-  setDeploymentLookup(lookup: DeploymentLookup) {
-    this.#deploymentLookup = lookup;
   }
 
   async status(entityRef: string): Promise<CicdStatus> {

@@ -1,5 +1,6 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import type { Config } from '@backstage/config';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { repoSlug } from './repoSlug';
 
@@ -113,6 +114,29 @@ export class EntityRefResolver {
         this.#logger?.warn(`Could not read Slipway apps: ${error}`);
         return { value: previous ?? [], keep: false };
       }
+    });
+  }
+
+  /**
+   * The resolver the plugin shares between the watch and the deploy engine,
+   * its catalog cache as long as `slipway.events.entityCacheSeconds` (at
+   * most, and by default, 60 s).
+   */
+  static fromConfig(
+    config: Config,
+    options: {
+      catalog: CatalogService;
+      auth: AuthService;
+      logger?: LoggerService;
+      apps?: () => Promise<AppLink[]>;
+    },
+  ): EntityRefResolver {
+    const seconds = config.getOptionalNumber(
+      'slipway.events.entityCacheSeconds',
+    );
+    return new EntityRefResolver({
+      ...options,
+      ttlMs: Math.min(60, seconds ?? 60) * 1000,
     });
   }
 

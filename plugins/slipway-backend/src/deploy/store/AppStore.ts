@@ -108,6 +108,18 @@ export class AppStore {
     }));
   }
 
+  /**
+   * The app registered for an entity (`entityRef`, compared without case),
+   * the most recently updated when several name it.
+   */
+  async findByEntityRef(entityRef: string): Promise<AppRecord | undefined> {
+    const row = await this.knex('apps')
+      .whereRaw('lower(entity_ref) = ?', [entityRef.toLowerCase()])
+      .orderBy('updated_at', 'desc')
+      .first();
+    return row ? toAppRecord(row) : undefined;
+  }
+
   /** The apps that deploy on a push (`autoDeploy` set). */
   async listWithAutoDeploy(): Promise<AppRecord[]> {
     const rows = await this.knex('apps').whereNotNull('auto_deploy');

@@ -116,6 +116,15 @@ export class DeploymentStore {
     return row ? toDeploymentRecord(row) : undefined;
   }
 
+  /** The id of the app's newest deployment, whatever its status. */
+  async latestIdOf(appName: string): Promise<string | undefined> {
+    const row = await this.knex('deployments')
+      .where('app', appName)
+      .orderBy('id', 'desc')
+      .first('id');
+    return row ? String(row.id) : undefined;
+  }
+
   /** The deployment; a `NotFoundError` otherwise. */
   async require(id: string): Promise<DeploymentRecord> {
     const deployment = await this.get(id);
