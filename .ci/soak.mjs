@@ -12,6 +12,10 @@
  *                    (default 0)
  * --timeout-minutes  a run that takes longer is killed and counted as failed
  *                    (default 30)
+ * --leak-check       1 (default): Jest workers load .ci/leak-check.cjs, and
+ *                    the report names what kept a worker alive after its
+ *                    last suite (the cause of Jest's "A worker process has
+ *                    failed to exit gracefully"); 0 turns it off
  * after --           passed to Jest, e.g. a path pattern to soak one package
  *
  * Services are taken from the environment as `yarn test` takes them (set
@@ -25,7 +29,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 function parseArgs(argv) {
-  const options = { runs: 10, hog: 0, timeoutMinutes: 30, jestArgs: [] };
+  const options = {
+    runs: 10,
+    hog: 0,
+    timeoutMinutes: 30,
+    leakCheck: 1,
+    jestArgs: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -39,6 +49,7 @@ function parseArgs(argv) {
     if (arg === '--runs') options.runs = Math.max(1, Math.floor(value));
     else if (arg === '--hog') options.hog = Math.floor(value);
     else if (arg === '--timeout-minutes') options.timeoutMinutes = value;
+    else if (arg === '--leak-check') options.leakCheck = value ? 1 : 0;
     else
       throw new Error(`Unknown option ${arg}; see the header of .ci/soak.mjs`);
     i++;
@@ -69,11 +80,17 @@ function runSuites(run, options, dir) {
   const outputFile = path.join(dir, `run-${run}.json`);
   const logFile = path.join(dir, `run-${run}.log`);
   const log = fs.openSync(logFile, 'w');
+  const leakFile = path.join(dir, `run-${run}.leaks`);
+  const env = { ...process.env };
+  if (options.leakCheck) {
+    env.SLIPWAY_LEAK_LOG = leakFile;
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${LEAK_CHECK}`;
+  }
   const started = Date.now();
   const child = spawn(
     'yarn',
     ['test', '--json', `--outputFile=${outputFile}`, ...options.jestArgs],
-    { stdio: ['ignore', log, log], env: process.env, detached: true },
+    { stdio: ['ignore', log, log], env, detached: true },
   );
   return new Promise(resolve => {
     const timer = setTimeout(() => {
@@ -103,9 +120,51 @@ function runSuites(run, options, dir) {
         logFile,
         workerExitWarnings: (text.match(/failed to exit gracefully/g) ?? [])
           .length,
+        leaks: readLeaks(leakFile),
       });
     });
   });
+}
+
+const LEAK_CHECK = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  'leak-check.cjs',
+);
+
+/** What kept each worker alive, one short line per handle or timer. */
+function readLeaks(file) {
+  if (!fs.existsSync(file)) return [];
+  const root = `${process.cwd()}${path.sep}`;
+  const leaks = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const worker = JSON.parse(line);
+    for (const t of worker.timers ?? []) {
+      // The first frame in the repository's own code (not node_modules).
+      const frames = t.stack.split(' < ');
+      const own = frames.find(f => !f.includes('node_modules')) ?? frames[0];
+      leaks.push(
+        `${t.repeat ? 'setInterval' : 'setTimeout'}(${t.ms} ms) at ${own
+          .split(root)
+          .join('')}`,
+      );
+    }
+    for (const h of worker.handles ?? []) {
+      if (h.type === 'ChildProcess') {
+        leaks.push(`child process ${(h.args ?? []).join(' ')}`);
+      } else if (h.type === 'Server') {
+        leaks.push(`server listening on ${JSON.stringify(h.address)}`);
+      } else if (h.type.endsWith('Socket')) {
+        leaks.push(`socket ${h.local} -> ${h.path ?? h.remote}`);
+      } else {
+        leaks.push(h.type);
+      }
+    }
+    if (!(worker.timers?.length || worker.handles?.length)) {
+      leaks.push(`unnamed: ${worker.resources.join(', ')}`);
+    }
+  }
+  return leaks;
 }
 
 /** Failures per test (and per suite that could not run) of all runs. */
@@ -157,7 +216,9 @@ function printReport(results, options) {
       .map(n => n.toFixed(1))
       .join(' ')} ===`,
   );
-  out.push('run  exit  seconds  tests  passed  failed  skipped  worker-exit');
+  out.push(
+    'run  exit  seconds  tests  passed  failed  skipped  worker-exit  leaks',
+  );
   for (const r of results) {
     const t = r.report ?? {};
     out.push(
@@ -169,7 +230,8 @@ function printReport(results, options) {
         String(t.numPassedTests ?? '-').padEnd(7),
         String(t.numFailedTests ?? '-').padEnd(7),
         String(t.numPendingTests ?? '-').padEnd(8),
-        String(r.workerExitWarnings),
+        String(r.workerExitWarnings).padEnd(12),
+        options.leakCheck ? String(r.leaks.length) : '-',
       ].join(' '),
     );
   }
@@ -185,6 +247,22 @@ function printReport(results, options) {
       );
       if (r.first) out.push(`      ${r.first.slice(0, 200)}`);
     }
+  }
+  if (options.leakCheck) {
+    const leaks = new Map();
+    for (const r of results) {
+      for (const leak of r.leaks) {
+        leaks.set(leak, [...(leaks.get(leak) ?? []), r.run]);
+      }
+    }
+    out.push('');
+    out.push(
+      leaks.size === 0
+        ? 'what kept a worker alive after its last suite: nothing'
+        : 'what kept a worker alive after its last suite (in which runs):',
+    );
+    for (const [leak, runs] of leaks)
+      out.push(`  [${runs.join(',')}]  ${leak}`);
   }
   // eslint-disable-next-line no-console
   console.log(out.join('\n'));

@@ -1,0 +1,117 @@
+/*
+ * Leak check for Jest workers: preload it (NODE_OPTIONS="--require
+ * ./.ci/leak-check.cjs") and every Jest worker that is told to end writes,
+ * 300 ms later, what still keeps its event loop alive (timers with the
+ * function they would call, sockets with their addresses, child processes
+ * with their command) to $SLIPWAY_LEAK_LOG, one JSON line per worker. Jest
+ * force-exits a worker that is still alive 500 ms after being told to end
+ * and prints "A worker process has failed to exit gracefully"; this names
+ * the handle. Outside a Jest worker it does nothing.
+ */
+'use strict';
+const fs = require('node:fs');
+const util = require('node:util');
+
+const CHILD_MESSAGE_END = 2;
+const log = process.env.SLIPWAY_LEAK_LOG;
+
+function describe(handle) {
+  const type = handle?.constructor?.name ?? typeof handle;
+  if (type === 'Timeout' || type === 'Immediate') {
+    const fn = handle._onTimeout ?? handle._onImmediate;
+    const source = fn ? String(fn).replace(/\s+/g, ' ').slice(0, 240) : '';
+    return { type, ms: handle._idleTimeout, hasRef: handle.hasRef?.(), source };
+  }
+  if (type === 'Socket' || type === 'TLSSocket') {
+    return {
+      type,
+      local: `${handle.localAddress ?? ''}:${handle.localPort ?? ''}`,
+      remote: `${handle.remoteAddress ?? handle._host ?? ''}:${
+        handle.remotePort ?? ''
+      }`,
+      path: handle._pipeName ?? handle.path,
+      stdio:
+        handle === process.stdout ||
+        handle === process.stderr ||
+        handle === process.stdin,
+    };
+  }
+  if (type === 'Server') {
+    const address = handle.address?.();
+    return { type, address };
+  }
+  if (type === 'ChildProcess') {
+    return { type, pid: handle.pid, args: handle.spawnargs?.slice(0, 6) };
+  }
+  return { type };
+}
+
+/**
+ * Timers are not handles, so where each was made is recorded: the global
+ * setTimeout and setInterval (which Jest's node environment hands to tests)
+ * note the stack of every timer, and fired or cleared ones are pruned.
+ */
+function trackTimers() {
+  const live = new Map();
+  const where = () =>
+    (new Error().stack ?? '')
+      .split('\n')
+      .slice(3)
+      .map(line => line.trim().replace(/^at /, ''))
+      .filter(
+        line => !line.includes('node:internal') && !line.includes('leak-check'),
+      )
+      .slice(0, 6)
+      .join(' < ');
+  for (const name of ['setTimeout', 'setInterval']) {
+    const original = globalThis[name];
+    const tracked = function (...args) {
+      const timer = original.apply(this, args);
+      live.set(timer, where());
+      if (live.size > 5000) {
+        for (const t of live.keys()) if (t._destroyed) live.delete(t);
+      }
+      return timer;
+    };
+    if (original[util.promisify.custom]) {
+      tracked[util.promisify.custom] = original[util.promisify.custom];
+    }
+    globalThis[name] = tracked;
+  }
+  return () =>
+    [...live.entries()]
+      .filter(([t]) => !t._destroyed && t.hasRef?.())
+      .map(([t, stack]) => ({
+        type: 'Timeout',
+        ms: t._idleTimeout,
+        repeat: t._repeat !== null && t._repeat !== undefined,
+        stack,
+      }));
+}
+
+if (log && typeof process.send === 'function') {
+  const liveTimers = trackTimers();
+  const onMessage = message => {
+    if (!Array.isArray(message) || message[0] !== CHILD_MESSAGE_END) return;
+    // A 'message' listener keeps the IPC channel (and the worker) alive.
+    process.off('message', onMessage);
+    const timer = setTimeout(() => {
+      const handles = process
+        ._getActiveHandles()
+        .map(describe)
+        .filter(
+          h =>
+            !h.stdio &&
+            !(h.type === 'Socket' && !h.remote.replace(':', '') && !h.path),
+        );
+      const resources = process.getActiveResourcesInfo();
+      const timers = liveTimers();
+      fs.appendFileSync(
+        log,
+        `${JSON.stringify({ pid: process.pid, resources, handles, timers })}\n`,
+      );
+    }, 300);
+    timer.unref();
+  };
+  process.on('message', onMessage);
+}
