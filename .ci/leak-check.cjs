@@ -6,7 +6,11 @@
  * with their command) to $SLIPWAY_LEAK_LOG, one JSON line per worker. Jest
  * force-exits a worker that is still alive 500 ms after being told to end
  * and prints "A worker process has failed to exit gracefully"; this names
- * the handle. Outside a Jest worker it does nothing.
+ * the handle. Each worker also notes when it was told to end ("end") and
+ * when it exited ("exit", with the milliseconds in between): a worker with
+ * an "end" but neither an "exit" nor a list of handles was force-exited
+ * while still busy (a starved CPU), not kept alive by a leak. Outside a
+ * Jest worker it does nothing.
  */
 'use strict';
 const fs = require('node:fs');
@@ -95,6 +99,14 @@ if (log && typeof process.send === 'function') {
     if (!Array.isArray(message) || message[0] !== CHILD_MESSAGE_END) return;
     // A 'message' listener keeps the IPC channel (and the worker) alive.
     process.off('message', onMessage);
+    const endAt = Date.now();
+    const note = entry =>
+      fs.appendFileSync(
+        log,
+        `${JSON.stringify({ pid: process.pid, ...entry })}\n`,
+      );
+    note({ event: 'end' });
+    process.once('exit', () => note({ event: 'exit', ms: Date.now() - endAt }));
     const timer = setTimeout(() => {
       const handles = process
         ._getActiveHandles()
@@ -106,10 +118,13 @@ if (log && typeof process.send === 'function') {
         );
       const resources = process.getActiveResourcesInfo();
       const timers = liveTimers();
-      fs.appendFileSync(
-        log,
-        `${JSON.stringify({ pid: process.pid, resources, handles, timers })}\n`,
-      );
+      note({
+        event: 'alive',
+        ms: Date.now() - endAt,
+        resources,
+        handles,
+        timers,
+      });
     }, 300);
     timer.unref();
   };

@@ -120,7 +120,7 @@ function runSuites(run, options, dir) {
         logFile,
         workerExitWarnings: (text.match(/failed to exit gracefully/g) ?? [])
           .length,
-        leaks: readLeaks(leakFile),
+        ...readLeaks(leakFile),
       });
     });
   });
@@ -131,14 +131,27 @@ const LEAK_CHECK = path.resolve(
   'leak-check.cjs',
 );
 
-/** What kept each worker alive, one short line per handle or timer. */
+/**
+ * What kept each worker alive after it was told to end, one short line per
+ * timer or handle; and the workers that were force-exited while busy.
+ */
 function readLeaks(file) {
-  if (!fs.existsSync(file)) return [];
+  if (!fs.existsSync(file)) return { leaks: [], workers: 0, killed: 0 };
   const root = `${process.cwd()}${path.sep}`;
+  const entries = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(line => line.trim())
+    .map(line => JSON.parse(line));
+  const ended = new Set(entries.filter(e => e.event === 'end').map(e => e.pid));
+  const exited = new Set(
+    entries.filter(e => e.event === 'exit').map(e => e.pid),
+  );
+  const alive = new Set(
+    entries.filter(e => e.event === 'alive').map(e => e.pid),
+  );
   const leaks = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const worker = JSON.parse(line);
+  for (const worker of entries.filter(e => e.event === 'alive')) {
     for (const t of worker.timers ?? []) {
       // The first frame in the repository's own code (not node_modules).
       const frames = t.stack.split(' < ');
@@ -164,7 +177,15 @@ function readLeaks(file) {
       leaks.push(`unnamed: ${worker.resources.join(', ')}`);
     }
   }
-  return leaks;
+  const killed = [...ended].filter(pid => !exited.has(pid));
+  for (const pid of killed) {
+    if (!alive.has(pid)) {
+      leaks.push(
+        'none: the worker was force-exited while still busy (no idle check ran)',
+      );
+    }
+  }
+  return { leaks, workers: ended.size, killed: killed.length };
 }
 
 /** Failures per test (and per suite that could not run) of all runs. */
@@ -217,7 +238,7 @@ function printReport(results, options) {
       .join(' ')} ===`,
   );
   out.push(
-    'run  exit  seconds  tests  passed  failed  skipped  worker-exit  leaks',
+    'run  exit  seconds  tests  passed  failed  skipped  worker-exit  killed  leaks',
   );
   for (const r of results) {
     const t = r.report ?? {};
@@ -231,6 +252,7 @@ function printReport(results, options) {
         String(t.numFailedTests ?? '-').padEnd(7),
         String(t.numPendingTests ?? '-').padEnd(8),
         String(r.workerExitWarnings).padEnd(12),
+        options.leakCheck ? `${r.killed}/${r.workers}`.padEnd(7) : '-      ',
         options.leakCheck ? String(r.leaks.length) : '-',
       ].join(' '),
     );

@@ -100,7 +100,23 @@ describeWithDocker('two backend instances on one PostgreSQL', () => {
         'error',
       );
       expect(rows).toHaveLength(COUNT);
-      expect(rows.filter(r => r.status !== 'running')).toEqual([]);
+      // A deployment that did not end running is shown with its log (which
+      // instance claimed it, each step, what stopped it), so a failure
+      // explains itself.
+      const notRunning = await Promise.all(
+        rows
+          .filter(r => r.status !== 'running')
+          .map(async r => ({
+            ...r,
+            log: (
+              await knexA('deployment_logs')
+                .where({ deployment_id: r.id })
+                .orderBy('id')
+                .select('step', 'line')
+            ).map(l => `${l.step}: ${l.line}`),
+          })),
+      );
+      expect(notRunning).toEqual([]);
       expect(rows.every(r => Number(r.claim_count) === 1)).toBe(true);
       // The global limit held across both instances.
       expect(maxSeenActive).toBeLessThanOrEqual(MAX_ACTIVE);

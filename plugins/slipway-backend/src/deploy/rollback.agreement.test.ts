@@ -3,6 +3,12 @@ import { createTestDatabases } from '@slipway/test-utils';
 import request from 'supertest';
 import { auth, startBackend, testConfig } from './__testUtils__/testApps';
 
+// Each case starts a Backstage backend (2-3 s on an idle 2-core machine):
+// Jest's default 5 s was this file's timing assumption, and a loaded run
+// exceeded it (soak with a CPU hog). Bounded like every other file here
+// that starts a backend.
+jest.setTimeout(60_000);
+
 const databases = createTestDatabases();
 
 /**
