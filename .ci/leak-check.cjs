@@ -1,16 +1,19 @@
 /*
  * Leak check for Jest workers: preload it (NODE_OPTIONS="--require
- * ./.ci/leak-check.cjs") and every Jest worker that is told to end writes,
- * 300 ms later, what still keeps its event loop alive (timers with the
- * function they would call, sockets with their addresses, child processes
- * with their command) to $SLIPWAY_LEAK_LOG, one JSON line per worker. Jest
- * force-exits a worker that is still alive 500 ms after being told to end
- * and prints "A worker process has failed to exit gracefully"; this names
- * the handle. Each worker also notes when it was told to end ("end") and
- * when it exited ("exit", with the milliseconds in between): a worker with
- * an "end" but neither an "exit" nor a list of handles was force-exited
- * while still busy (a starved CPU), not kept alive by a leak. Outside a
- * Jest worker it does nothing.
+ * ./.ci/leak-check.cjs", with SLIPWAY_LEAK_LOG naming a file) and every
+ * Jest worker that is told to end and is still alive 300 ms later writes
+ * what keeps its event loop alive: timers with where they were set,
+ * sockets with their addresses, servers, child processes. Jest force-exits
+ * a worker 500 ms after telling it to end and prints "A worker process has
+ * failed to exit gracefully"; this names the handle.
+ *
+ * Every entry is one JSON line with the process id and wall-clock time:
+ * a worker notes "end" (told to end), "alive" (the 300 ms check, with its
+ * handles) and "exit"; Jest's main process notes "kill" (a force-exit).
+ * A kill of a worker whose "exit" came first means the worker had gone and
+ * the main process was too busy to see it within 500 ms: a false alarm.
+ * A kill with neither "exit" nor "alive" means the worker was still busy.
+ * Outside Jest it does nothing.
  */
 'use strict';
 const fs = require('node:fs');
@@ -93,6 +96,28 @@ function trackTimers() {
       }));
 }
 
+const append = entry =>
+  fs.appendFileSync(
+    log,
+    `${JSON.stringify({ pid: process.pid, at: Date.now(), ...entry })}\n`,
+  );
+
+/** Jest's main process: when it kills a worker. */
+function watchWorkersFromParent() {
+  const { ChildProcess } = require('node:child_process');
+  const isWorker = child =>
+    (child.spawnargs ?? []).some(a => a.includes('jest-worker'));
+  const kill = ChildProcess.prototype.kill;
+  ChildProcess.prototype.kill = function (signal) {
+    if (isWorker(this)) append({ event: 'kill', worker: this.pid, signal });
+    return kill.call(this, signal);
+  };
+}
+
+if (log && typeof process.send !== 'function') {
+  watchWorkersFromParent();
+}
+
 if (log && typeof process.send === 'function') {
   const liveTimers = trackTimers();
   const onMessage = message => {
@@ -100,11 +125,7 @@ if (log && typeof process.send === 'function') {
     // A 'message' listener keeps the IPC channel (and the worker) alive.
     process.off('message', onMessage);
     const endAt = Date.now();
-    const note = entry =>
-      fs.appendFileSync(
-        log,
-        `${JSON.stringify({ pid: process.pid, ...entry })}\n`,
-      );
+    const note = append;
     note({ event: 'end' });
     process.once('exit', () => note({ event: 'exit', ms: Date.now() - endAt }));
     const timer = setTimeout(() => {

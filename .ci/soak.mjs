@@ -144,9 +144,6 @@ function readLeaks(file) {
     .filter(line => line.trim())
     .map(line => JSON.parse(line));
   const ended = new Set(entries.filter(e => e.event === 'end').map(e => e.pid));
-  const exited = new Set(
-    entries.filter(e => e.event === 'exit').map(e => e.pid),
-  );
   const alive = new Set(
     entries.filter(e => e.event === 'alive').map(e => e.pid),
   );
@@ -177,9 +174,23 @@ function readLeaks(file) {
       leaks.push(`unnamed: ${worker.resources.join(', ')}`);
     }
   }
-  const killed = [...ended].filter(pid => !exited.has(pid));
+  // Jest's main process notes its kills; a worker it killed that had
+  // already exited was a false alarm of a busy main process.
+  const exitAt = new Map(
+    entries.filter(e => e.event === 'exit').map(e => [e.pid, e.at]),
+  );
+  const killed = [
+    ...new Set(entries.filter(e => e.event === 'kill').map(e => e.worker)),
+  ];
   for (const pid of killed) {
-    if (!alive.has(pid)) {
+    const kill = entries.find(e => e.event === 'kill' && e.worker === pid);
+    if (exitAt.has(pid) && exitAt.get(pid) <= kill.at) {
+      leaks.push(
+        `none: the worker had exited ${
+          kill.at - exitAt.get(pid)
+        } ms before Jest killed it (Jest's main process was too busy to see the exit within 500 ms)`,
+      );
+    } else if (!alive.has(pid)) {
       leaks.push(
         'none: the worker was force-exited while still busy (no idle check ran)',
       );
