@@ -129,11 +129,7 @@ export class DeployWorker {
       controller.signal,
       releaseSlot,
     )
-      .catch(error =>
-        this.deps.logger.error(
-          `Deployment ${id} crashed: ${(error as Error).message}`,
-        ),
-      )
+      .catch(error => this.endCrashed(id, error))
       .finally(() => {
         this.running.delete(id);
         releaseSlot();
@@ -170,58 +166,101 @@ export class DeployWorker {
    * deployment is never touched: only unfinished ones are considered.
    */
   async recover(): Promise<string[]> {
-    const { store, docker, events, deployConfig } = this.deps;
+    const { store, deployConfig } = this.deps;
     const abandoned = (
       await store.deployments.findAbandoned(deployConfig.staleAfterMs)
     ).filter(d => !this.running.has(d.id));
     const recovered: string[] = [];
     for (const deployment of abandoned) {
       const message = `Interrupted by a restart: the backend instance running this deployment stopped during ${deployment.status}; its container and image were removed. Deploy again.`;
-      // Clean up first: once the deployment reads `failed`, nothing of it
-      // is left. Removal is idempotent if another instance recovers too.
-      const container = new InstallationNames(
-        deployConfig.installationId,
-      ).containerName(deployment.app, deployment.id);
-      await removeContainer(docker, container, 2).catch(error =>
-        logCleanupFailure(
-          this.deps.logger,
-          `remove container ${container} of interrupted deployment ${deployment.id}`,
-          error,
-        ),
-      );
-      const image = deployment.imageTag;
-      if (!deployment.rollbackOf && image) {
-        await docker
-          .getImage(image)
-          .remove({ force: true })
-          .catch(error =>
-            logCleanupFailure(
-              this.deps.logger,
-              `remove image ${image} of interrupted deployment ${deployment.id}`,
-              error,
-            ),
-          );
-      }
-      const ended = await store.deployments.transition(
-        deployment.id,
-        ACTIVE_STATUSES,
-        'failed',
-        { error: message },
-      );
-      if (!ended) continue;
-      recovered.push(deployment.id);
-      await store.logs.append(deployment.id, [
-        { step: 'recovery', line: message },
-      ]);
-      this.deps.signals.notify(deployment.id);
-      const app = await store.apps.get(deployment.app);
-      if (app) {
-        await events.statusChanged(app, deployment, 'failed', {
-          error: message,
-        });
+      if (await this.endUnfinished(deployment, 'interrupted', message)) {
+        recovered.push(deployment.id);
       }
     }
     return recovered;
+  }
+
+  /**
+   * A pipeline that threw instead of ending its deployment (its own
+   * bookkeeping failed, e.g. the database went away mid-run). The
+   * deployment is ended here, what it created removed, rather than left
+   * active until recovery would call it interrupted by a restart. Once it
+   * serves (switched), nothing is touched.
+   */
+  private async endCrashed(id: string, error: unknown): Promise<void> {
+    const reason = errorMessage(error);
+    this.deps.logger.error(`Deployment ${id} crashed: ${reason}`);
+    try {
+      const deployment = await this.deps.store.deployments.get(id);
+      if (!deployment || !ACTIVE_STATUSES.includes(deployment.status)) return;
+      await this.endUnfinished(
+        deployment,
+        'crashed',
+        `The deploy engine failed during ${deployment.status}: ${reason}. Its container and image were removed; deploy again.`,
+      );
+    } catch (cause) {
+      // Recovery ends it once its heartbeat is stale.
+      this.deps.logger.error(
+        `Could not end crashed deployment ${id}: ${errorMessage(cause)}`,
+      );
+    }
+  }
+
+  /**
+   * Removes the container and image an unfinished deployment left, then
+   * ends it `failed` with `message`. False when it was no longer active
+   * (ended meanwhile, e.g. by another instance). The serving deployment is
+   * never passed here: only active ones are.
+   */
+  private async endUnfinished(
+    deployment: DeploymentRecord,
+    why: 'interrupted' | 'crashed',
+    message: string,
+  ): Promise<boolean> {
+    const { store, docker, events, deployConfig } = this.deps;
+    // Clean up first: once the deployment reads `failed`, nothing of it
+    // is left. Removal is idempotent if another instance recovers too.
+    const container = new InstallationNames(
+      deployConfig.installationId,
+    ).containerName(deployment.app, deployment.id);
+    await removeContainer(docker, container, 2).catch(error =>
+      logCleanupFailure(
+        this.deps.logger,
+        `remove container ${container} of ${why} deployment ${deployment.id}`,
+        error,
+      ),
+    );
+    const image = deployment.imageTag;
+    if (!deployment.rollbackOf && image) {
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(error =>
+          logCleanupFailure(
+            this.deps.logger,
+            `remove image ${image} of ${why} deployment ${deployment.id}`,
+            error,
+          ),
+        );
+    }
+    const ended = await store.deployments.transition(
+      deployment.id,
+      ACTIVE_STATUSES,
+      'failed',
+      { error: message },
+    );
+    if (!ended) return false;
+    await store.logs.append(deployment.id, [
+      { step: why === 'crashed' ? 'engine' : 'recovery', line: message },
+    ]);
+    this.deps.signals.notify(deployment.id);
+    const app = await store.apps.get(deployment.app);
+    if (app) {
+      await events.statusChanged(app, deployment, 'failed', {
+        error: message,
+      });
+    }
+    return true;
   }
 
   /**
