@@ -279,6 +279,8 @@ describeWithDocker('deploy engine lifecycle with a real Docker engine', () => {
       expect(bad.error).toMatch(
         /^switch failed: Docker reports the container unhealthy/,
       );
+      // Docker's probe output arrives as several lines; the error is one.
+      expect(bad.error).not.toContain('\n');
       expect(seen.dockerGaps).toBe(0);
       expect(seen.failures).toEqual([]);
       const app = await request(server).get(`/api/slipway/apps/${name}`);

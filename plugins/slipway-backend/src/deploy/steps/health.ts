@@ -95,11 +95,12 @@ export async function waitUntilHealthy(
     const health = info.State.Health?.Status;
     if (health === 'unhealthy') {
       const last = info.State.Health?.Log?.slice(-1)[0];
+      // One line: the probe's output often has several (e.g. a wget error,
+      // then the shell's "curl: not found"), and the error is shown as one.
+      const output = last?.Output.trim().replace(/\s*\n\s*/g, '; ');
       throw new Error(
         `Docker reports the container unhealthy${
-          last
-            ? ` (exit ${last.ExitCode}: ${last.Output.trim().slice(0, 200)})`
-            : ''
+          last ? ` (exit ${last.ExitCode}: ${output?.slice(0, 200)})` : ''
         }`,
       );
     }
