@@ -116,6 +116,7 @@ export async function createWatch(options: {
   });
   const cicdStatus = new CicdStatusService({
     knex: store.knex,
+    events: store,
     entityRefs,
     deploymentLookup: options.deploymentLookup,
   });

@@ -5,7 +5,8 @@ import type {
 } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
-import { OasisEventRow, rowToEvent, toDate } from '../oasis/rows';
+import type { OasisEventStore } from '../oasis/OasisEventStore';
+import { toDate } from '../oasis/rows';
 
 /** How many recent workflow_run events the status is built from. */
 const WINDOW = 2000;
@@ -34,31 +35,32 @@ function newer(a: Candidate['order'], b: Candidate['order']): boolean {
  */
 export class CicdStatusService {
   readonly #knex: Knex;
+  readonly #events: Pick<
+    OasisEventStore,
+    'latestRepoOfEntity' | 'recentWorkflowRuns'
+  >;
   readonly #entityRefs: EntityRefResolver;
   readonly #deploymentLookup?: DeploymentLookup;
 
   constructor(options: {
+    /** Reads `webhook_sources` (the webhook's liveness). */
     knex: Knex;
+    /** The events store, which owns `oasis_events`. */
+    events: Pick<OasisEventStore, 'latestRepoOfEntity' | 'recentWorkflowRuns'>;
     entityRefs: EntityRefResolver;
     deploymentLookup?: DeploymentLookup;
   }) {
     this.#knex = options.knex;
+    this.#events = options.events;
     this.#entityRefs = options.entityRefs;
     this.#deploymentLookup = options.deploymentLookup;
   }
 
   async status(entityRef: string): Promise<CicdStatus> {
     const ref = entityRef.toLowerCase();
-    let repo = await this.#entityRefs.repoForEntity(ref);
-    if (!repo) {
-      // An entity without the annotation may still have events (e.g. POST /events).
-      const row = await this.#knex('oasis_events')
-        .where('entity_ref', ref)
-        .whereNotNull('repo')
-        .orderBy('id', 'desc')
-        .first('repo');
-      repo = row?.repo?.toLowerCase() ?? null;
-    }
+    const repo =
+      (await this.#entityRefs.repoForEntity(ref)) ??
+      (await this.#events.latestRepoOfEntity(ref));
     const deployment = this.#deploymentLookup
       ? await this.#deploymentLookup(ref)
       : null;
@@ -72,16 +74,11 @@ export class CicdStatusService {
       };
     }
 
-    const rows: OasisEventRow[] = await this.#knex('oasis_events')
-      .where('kind', 'workflow_run')
-      .whereRaw('lower(repo) = ?', [repo])
-      .orderBy('id', 'desc')
-      .limit(WINDOW);
+    const events = await this.#events.recentWorkflowRuns(repo, WINDOW);
     let displayRepo = repo;
     let defaultBranch: string | null = null;
     const latest = new Map<string, Candidate>();
-    for (const row of rows) {
-      const event = rowToEvent(row);
+    for (const event of events) {
       const m = event.meta as Record<string, any>;
       displayRepo = event.repo ?? displayRepo;
       defaultBranch ??=

@@ -257,6 +257,30 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     return rowToEvent(row);
   }
 
+  /**
+   * The repository of the entity's newest event that names one (an entity
+   * without the slug annotation may still have events, e.g. POST /events),
+   * lower-cased; null when none does.
+   */
+  async latestRepoOfEntity(entityRef: string): Promise<string | null> {
+    const row = await this.#knex<OasisEventRow>(TABLE)
+      .where('entity_ref', entityRef.toLowerCase())
+      .whereNotNull('repo')
+      .orderBy('id', 'desc')
+      .first('repo');
+    return row?.repo?.toLowerCase() ?? null;
+  }
+
+  /** The newest `limit` workflow_run events of a repository (any case). */
+  async recentWorkflowRuns(repo: string, limit: number): Promise<OasisEvent[]> {
+    const rows = await this.#knex<OasisEventRow>(TABLE)
+      .where('kind', 'workflow_run')
+      .whereRaw('lower(repo) = ?', [repo.toLowerCase()])
+      .orderBy('id', 'desc')
+      .limit(limit);
+    return rows.map(rowToEvent);
+  }
+
   /** A page of events, newest first, by keyset on id. */
   async list(
     filter: EventFilter,
