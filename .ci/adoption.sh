@@ -2,7 +2,8 @@
 # Adoption check (issue #11): a fresh Backstage app from @backstage/create-app,
 # then the steps of the README's "Install into an existing Backstage app"
 # with the packed tarballs, then yarn tsc, the backend starts and
-# /api/slipway/health answers. Not called by .ci/run yet; the Chromium step is not written.
+# /api/slipway/health answers, and in Chromium an example entity shows the
+# CI/CD card and the Live feed tab (new frontend system). .ci/run calls it.
 #
 #   .ci/adoption.sh [--keep DIR]
 #
@@ -54,6 +55,11 @@ pkg.resolutions = {
   rollup: '4.67.4',
   '@yarnpkg/core': '4.9.1',
   'better-sqlite3': '^13.0.3',
+  // create-app 0.9.2 (Backstage 1.55) pins backend-defaults ^0.18.0, but
+  // signals-backend ^0.3.19 now resolves to 0.3.21, whose startup calls
+  // httpRouter.addWebSocketHandler, which backend-defaults 0.18 lacks: the
+  // whole backend then fails to start. 0.3.19 is the 1.55 release's version.
+  '@backstage/plugin-signals-backend': '0.3.19',
   '@slipway/plugin-slipway-common': `file:${common}`,
   '@slipway/plugin-slipway-node': `file:${node}`,
 };
@@ -93,11 +99,58 @@ step "yarn install"
 step "yarn tsc"
 "${YARN[@]}" tsc >"$WORK/tsc.log" 2>&1 || { tail -30 "$WORK/tsc.log" >&2; exit 1; }
 
+step "frontend bundle (yarn build in packages/app)"
+# The backend's app plugin serves the built bundle on the backend's port, so
+# one process serves what the browser step opens.
+(cd packages/app && "${YARN[@]}" build) >"$WORK/app-build.log" 2>&1 || { tail -30 "$WORK/app-build.log" >&2; exit 1; }
+
+# Test setup, not an install step: an example entity that names a GitHub
+# repository, and this check's own port and Docker installation id (so its
+# deploy engine never touches another Slipway's containers on that engine).
+mkdir -p examples
+cat >examples/slipway-adoption.yaml <<'EOF'
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: slipway-adoption
+  annotations:
+    github.com/project-slug: acme/slipway-adoption
+spec:
+  type: service
+  lifecycle: experimental
+  owner: guests
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: guests
+spec:
+  type: team
+  children: []
+EOF
+cat >app-config.adoption.yaml <<EOF
+app:
+  baseUrl: http://localhost:$PORT
+backend:
+  baseUrl: http://localhost:$PORT
+  listen:
+    port: $PORT
+  cors:
+    origin: http://localhost:$PORT
+catalog:
+  locations:
+    - type: file
+      target: ../../examples/slipway-adoption.yaml
+slipway:
+  deploy:
+    installationId: adoption
+EOF
+
 step "start the backend on :$PORT"
 # setsid: the backend and its children form one process group, stopped
 # together by its id.
-APP_CONFIG_backend_listen_port=$PORT APP_CONFIG_backend_baseUrl=http://localhost:$PORT \
-  setsid bash -c 'cd packages/backend && exec "$@" start' _ "${YARN[@]}" >"$WORK/backend.log" 2>&1 &
+setsid bash -c 'cd packages/backend && exec "$@" start --config ../../app-config.yaml --config ../../app-config.adoption.yaml' \
+  _ "${YARN[@]}" >"$WORK/backend.log" 2>&1 &
 BACKEND_PGID=$!
 ok=
 for _ in $(seq 1 60); do
@@ -110,6 +163,13 @@ if [ -z "$ok" ]; then
   exit 1
 fi
 step "/api/slipway/health: $(tr -d '\n ' <"$WORK/health.json")"
+
+step "Chromium: the entity page shows the CI/CD card and the Live feed tab"
+(cd "$ROOT" && node .ci/adoption-browser.mjs "http://localhost:$PORT" \
+  /catalog/default/component/slipway-adoption "$WORK") || {
+  tail -40 "$WORK/backend.log" >&2
+  exit 1
+}
 kill -TERM -- "-$BACKEND_PGID" 2>/dev/null || true
 BACKEND_PGID=
 step "done (work folder $WORK)"
