@@ -10,8 +10,13 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
 import { entityCicdStatusCard, entityDeploymentsContent } from '../alpha';
 import { slipwayApiRef } from '../api';
-import { FakeSlipwayApi, makeEvent } from '../__testUtils__/FakeSlipwayApi';
-import { appEntity, deploymentsApi } from '../__testUtils__/deploymentFixtures';
+import type { CicdStatus } from '@slipway/plugin-slipway-common';
+import {
+  appEntity,
+  deploymentsBackend,
+} from '../__testUtils__/deploymentFixtures';
+import { makeEvent, serveEvents } from '../__testUtils__/oasisEvents';
+import { json, SpecFetch } from '../__testUtils__/specFetch';
 import { LiveFeed } from './LiveFeed';
 
 /* eslint-disable no-script-url -- hostile data is what these tests render */
@@ -33,8 +38,8 @@ function expectOnlyHttpLinks() {
 
 describe('links from the API', () => {
   it('the live feed shows events with hostile links as plain titles', async () => {
-    const api = new FakeSlipwayApi();
-    api.events = [
+    const double = new SpecFetch();
+    serveEvents(double, [
       ...HOSTILE.map((link, i) =>
         makeEvent(i + 1, { title: `HOSTILE ${i + 1}`, link }),
       ),
@@ -42,8 +47,10 @@ describe('links from the API', () => {
         title: 'CICDL-WORKFLOW-COMPLETED 99',
         link: 'https://github.com/acme/shop/actions/runs/99',
       }),
-    ];
-    await renderInTestApp(<LiveFeed />, { apis: [[slipwayApiRef, api]] });
+    ]);
+    await renderInTestApp(<LiveFeed />, {
+      apis: [[slipwayApiRef, double.client()]],
+    });
     expect(
       await screen.findByRole('link', { name: 'CICDL-WORKFLOW-COMPLETED 99' }),
     ).toHaveAttribute('href', 'https://github.com/acme/shop/actions/runs/99');
@@ -57,8 +64,7 @@ describe('links from the API', () => {
   });
 
   it('the CI/CD card shows runs and a deployment with hostile URLs as text', async () => {
-    const api = new FakeSlipwayApi();
-    api.cicd = {
+    const status: CicdStatus = {
       repo: 'acme/shop',
       defaultBranch: 'main',
       branches: [
@@ -78,7 +84,7 @@ describe('links from the API', () => {
         },
       ],
       deployment: {
-        id: 'd7',
+        id: '7',
         app: 'shop',
         status: 'running',
         url: HOSTILE[0],
@@ -86,7 +92,9 @@ describe('links from the API', () => {
         updatedAt: '2026-11-24T09:01:00Z',
       },
       webhook: { connected: true, lastDeliveryAt: '2026-11-24T09:02:05Z' },
-    } as any;
+    };
+    const double = new SpecFetch({ GetCicdStatus: () => json(status) });
+    serveEvents(double);
     renderTestApp({
       extensions: [
         createTestEntityPage({
@@ -102,7 +110,7 @@ describe('links from the API', () => {
         }),
         entityCicdStatusCard,
       ],
-      apis: [[slipwayApiRef, api]],
+      apis: [[slipwayApiRef, double.client()]],
     });
     const table = await screen.findByRole('table', {
       name: 'Latest workflow runs',
@@ -120,9 +128,9 @@ describe('links from the API', () => {
   });
 
   it('the deployments tab shows hostile app and deployment URLs as text', async () => {
-    const api = deploymentsApi();
-    api.app = { ...api.app!, url: HOSTILE[1] };
-    api.deployments = api.deployments.map(d =>
+    const backend = deploymentsBackend();
+    backend.app = { ...backend.app!, url: HOSTILE[1] };
+    backend.deployments = backend.deployments.map(d =>
       d.status === 'running' ? { ...d, url: HOSTILE[0] } : d,
     );
     renderTestApp({
@@ -131,7 +139,7 @@ describe('links from the API', () => {
         entityDeploymentsContent,
       ],
       apis: [
-        [slipwayApiRef, api],
+        [slipwayApiRef, backend.api],
         mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
       ],
     });

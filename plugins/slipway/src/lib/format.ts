@@ -47,3 +47,20 @@ export function formatDuration(
 export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, 7) : '';
 }
+
+/**
+ * What went wrong, for a person. A failed request's `ResponseError` says only
+ * "Request failed with 404 Not Found"; the backend's own message, which says
+ * what was wrong and what to do, is its cause.
+ */
+export function describeError(error: Error): string {
+  const cause = (error as { cause?: { message?: unknown } }).cause;
+  if (
+    error.name === 'ResponseError' &&
+    typeof cause?.message === 'string' &&
+    cause.message !== ''
+  ) {
+    return `${cause.message} (${error.message})`;
+  }
+  return error.message;
+}

@@ -1,5 +1,10 @@
-import { FakeSlipwayApi, makeEvent } from '../__testUtils__/FakeSlipwayApi';
 import { compareEventIds } from '@slipway/plugin-slipway-common';
+import {
+  makeEvent,
+  oasisMessage,
+  serveEvents,
+} from '../__testUtils__/oasisEvents';
+import { SpecFetch } from '../__testUtils__/specFetch';
 import { ConnectionState, LiveEventStream } from './LiveEventStream';
 
 const flush = () => new Promise(resolve => setTimeout(resolve, 5));
@@ -22,7 +27,9 @@ describe('compareEventIds', () => {
 
 describe('LiveEventStream', () => {
   it('resumes after a dropped connection from the last event id, with no gap and no duplicate', async () => {
-    const api = new FakeSlipwayApi();
+    const double = new SpecFetch();
+    const server = serveEvents(double);
+    const api = double.client();
     const received: string[] = [];
     const states: ConnectionState['status'][] = [];
     const stream = new LiveEventStream(
@@ -36,34 +43,41 @@ describe('LiveEventStream', () => {
       },
     );
     stream.start();
-    await waitFor(() => api.streams.length === 1);
-    api.emit(makeEvent(1));
-    api.emit(makeEvent(2));
-    await flush();
+    await waitFor(() => server.open().length === 1);
+    expect(server.streamRequests()[0]).toEqual({
+      query: { entityRef: 'component:default/shop' },
+      lastEventId: '0',
+    });
+    server.emit(makeEvent(1));
+    server.emit(makeEvent(2));
+    await waitFor(() => received.length === 2);
     expect(received).toEqual(['1', '2']);
 
     // The connection drops; meanwhile events 3 and 4 are stored.
-    api.drop();
-    api.events.push(makeEvent(3), makeEvent(4));
+    server.drop();
+    server.events.push(makeEvent(3), makeEvent(4));
     await waitFor(() => received.length === 4);
-    expect(api.streamCalls.map(c => c.lastEventId)).toEqual(['0', '2']);
+    expect(server.streamRequests().map(c => c.lastEventId)).toEqual(['0', '2']);
     expect(states).toContain('reconnecting');
     expect(states[states.length - 1]).toBe('live');
 
     // A server that replays an event we already have does not duplicate it.
-    api.resend(makeEvent(4));
-    api.emit(makeEvent(5));
+    server.resend(makeEvent(4));
+    server.emit(makeEvent(5));
+    await waitFor(() => received.length >= 5);
     await flush();
     expect(received).toEqual(['1', '2', '3', '4', '5']);
     expect(stream.lastEventId).toBe('5');
 
     stream.stop();
     await flush();
-    expect(api.streams).toHaveLength(0);
+    expect(server.open()).toHaveLength(0);
   });
 
   it('batches the events of one read and backs off between failed attempts', async () => {
-    const api = new FakeSlipwayApi();
+    const double = new SpecFetch();
+    const server = serveEvents(double);
+    const api = double.client();
     const batches: number[] = [];
     const retries: number[] = [];
     const stream = new LiveEventStream(
@@ -79,17 +93,20 @@ describe('LiveEventStream', () => {
       },
     );
     stream.start();
-    await waitFor(() => api.streams.length === 1);
-    const open = api.streams[0];
-    for (let i = 1; i <= 100; i++) open.onEvent(makeEvent(i));
+    await waitFor(() => server.open().length === 1);
+    const events = Array.from({ length: 100 }, (_, i) => makeEvent(i + 1));
+    server.events.push(...events);
+    // One network chunk of 100 messages.
+    server.open()[0].send(...events.map(oasisMessage));
+    await waitFor(() => batches.length > 0);
     await flush();
     expect(batches).toEqual([100]);
     // The server refuses four reconnects in a row: the waits double up to the cap.
-    api.refuseStreams = 4;
-    api.drop();
-    await waitFor(() => api.streams.length === 1);
+    server.refuse(4);
+    server.drop();
+    await waitFor(() => server.open().length === 1);
     expect(retries).toEqual([2, 4, 8, 8, 8]);
-    expect(api.streamCalls.map(c => c.lastEventId)).toEqual([
+    expect(server.streamRequests().map(c => c.lastEventId)).toEqual([
       undefined,
       '100',
       '100',

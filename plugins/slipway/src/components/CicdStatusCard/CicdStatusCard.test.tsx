@@ -3,18 +3,21 @@ import { renderTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { ResponseError } from '@backstage/errors';
-import {
-  act,
-  fireEvent,
-  screen,
-  waitFor,
-  within,
-} from '@testing-library/react';
+import type {
+  CicdStatus,
+  WorkflowRunSummary,
+} from '@slipway/plugin-slipway-common';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { entityCicdStatusCard } from '../../alpha';
 import { slipwayApiRef } from '../../api';
 import { EntityCicdStatusCard } from '../../plugin';
-import { FakeSlipwayApi, makeEvent } from '../../__testUtils__/FakeSlipwayApi';
+import { makeEvent, serveEvents } from '../../__testUtils__/oasisEvents';
+import {
+  apiError,
+  json,
+  SpecFetch,
+  type SpecReply,
+} from '../../__testUtils__/specFetch';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -26,7 +29,11 @@ const entity: Entity = {
   spec: { type: 'service' },
 };
 
-function run(name: string, conclusion: string | null, runNumber: number) {
+function run(
+  name: string,
+  conclusion: string | null,
+  runNumber: number,
+): WorkflowRunSummary {
   return {
     name,
     runId: runNumber * 100,
@@ -40,9 +47,8 @@ function run(name: string, conclusion: string | null, runNumber: number) {
   };
 }
 
-function statusApi() {
-  const api = new FakeSlipwayApi();
-  api.cicd = {
+function cicdStatus(): CicdStatus {
+  return {
     repo: 'acme/shop',
     defaultBranch: 'main',
     branches: [
@@ -53,7 +59,7 @@ function statusApi() {
       { branch: 'feature/x', workflows: [run('CI', null, 13)] },
     ],
     deployment: {
-      id: 'd7',
+      id: '7',
       app: 'shop',
       status: 'running',
       commitSha: 'fedcba9876543210',
@@ -63,23 +69,38 @@ function statusApi() {
     },
     webhook: { connected: true, lastDeliveryAt: '2026-11-24T09:02:05Z' },
   };
-  return api;
 }
 
-function renderCard(api: FakeSlipwayApi, subject: Entity = entity) {
+/** GET /cicd/status answering `reply` (the status above unless changed), and the event routes. */
+function statusBackend() {
+  const double = new SpecFetch();
+  const state: { reply: SpecReply } = { reply: json(cicdStatus()) };
+  double.on('GetCicdStatus', () => state.reply);
+  return Object.assign(state, {
+    double,
+    events: serveEvents(double),
+    api: double.client(),
+    loads: () => double.calls('GetCicdStatus'),
+  });
+}
+
+function renderCard(
+  backend: ReturnType<typeof statusBackend>,
+  subject: Entity = entity,
+) {
   return renderTestApp({
     extensions: [
       createTestEntityPage({ entity: subject }),
       entityCicdStatusCard,
     ],
-    apis: [[slipwayApiRef, api]],
+    apis: [[slipwayApiRef, backend.api]],
   });
 }
 
 describe('EntityCicdStatusCard (new frontend system)', () => {
   it('shows the latest run per workflow on the default branch, with links, durations and the deployment', async () => {
-    const api = statusApi();
-    renderCard(api);
+    const backend = statusBackend();
+    renderCard(backend);
     const table = await screen.findByRole('table', {
       name: 'Latest workflow runs',
     });
@@ -105,11 +126,15 @@ describe('EntityCicdStatusCard (new frontend system)', () => {
     expect(
       screen.queryByText('GitHub webhook not connected'),
     ).not.toBeInTheDocument();
-    expect(api.calls).toContain('getCicdStatus component:default/shop');
+    // Every load asks for the entity's status, and nothing else.
+    expect(backend.loads().length).toBeGreaterThan(0);
+    for (const load of backend.loads()) {
+      expect(load.query).toEqual({ entityRef: 'component:default/shop' });
+    }
   });
 
   it('switches branches', async () => {
-    renderCard(statusApi());
+    renderCard(statusBackend());
     await screen.findByRole('table', { name: 'Latest workflow runs' });
     fireEvent.mouseDown(screen.getByRole('button', { name: /main/ }));
     fireEvent.click(await screen.findByRole('option', { name: 'feature/x' }));
@@ -120,21 +145,19 @@ describe('EntityCicdStatusCard (new frontend system)', () => {
   });
 
   it('updates live when an event of the entity arrives, without polling', async () => {
-    const api = statusApi();
-    renderCard(api);
+    const backend = statusBackend();
+    renderCard(backend);
     await screen.findByRole('table', { name: 'Latest workflow runs' });
-    await waitFor(() => expect(api.streams).toHaveLength(1));
-    expect(api.streams[0].filter).toEqual({
+    await waitFor(() => expect(backend.events.open()).toHaveLength(1));
+    expect(backend.events.streamRequests()[0].query).toEqual({
       entityRef: 'component:default/shop',
     });
-    const loadsBefore = api.calls.filter(c =>
-      c.startsWith('getCicdStatus'),
-    ).length;
+    const loadsBefore = backend.loads().length;
 
-    const next = statusApi().cicd as any;
+    const next = cicdStatus();
     next.branches[0].workflows[0] = run('CI', 'failure', 14);
-    api.cicd = next;
-    act(() => api.emit(makeEvent(99, { status: 'failure' })));
+    backend.reply = json(next);
+    backend.events.emit(makeEvent(99, { status: 'failure' }));
     await waitFor(() =>
       expect(screen.getAllByTestId('workflow-run')[0]).toHaveTextContent('#14'),
     );
@@ -142,16 +165,17 @@ describe('EntityCicdStatusCard (new frontend system)', () => {
       'failure',
     );
     // One reload per burst of events, and no timer-driven reloads.
-    const loadsAfter = api.calls.filter(c =>
-      c.startsWith('getCicdStatus'),
-    ).length;
-    expect(loadsAfter - loadsBefore).toBe(1);
+    await new Promise(r => setTimeout(r, 200));
+    expect(backend.loads().length - loadsBefore).toBe(1);
   });
 
   it('warns with the fix when the webhook is not connected', async () => {
-    const api = statusApi();
-    (api.cicd as any).webhook = { connected: false, lastDeliveryAt: null };
-    renderCard(api);
+    const backend = statusBackend();
+    backend.reply = json({
+      ...cicdStatus(),
+      webhook: { connected: false, lastDeliveryAt: null },
+    });
+    renderCard(backend);
     expect(
       await screen.findByText(/GitHub webhook not connected/),
     ).toBeInTheDocument();
@@ -164,46 +188,43 @@ describe('EntityCicdStatusCard (new frontend system)', () => {
   });
 
   it('says what failed when the status cannot be loaded', async () => {
-    const api = new FakeSlipwayApi();
-    api.cicd = await ResponseError.fromResponse(
-      new Response(
-        JSON.stringify({
-          error: { name: 'NotFoundError', message: 'entity has no repository' },
-          request: { method: 'GET', url: '/cicd/status' },
-          response: { statusCode: 404 },
-        }),
-        { status: 404, headers: { 'content-type': 'application/json' } },
-      ) as any,
+    const backend = statusBackend();
+    // What the backend answers for an entity the caller may not read.
+    backend.reply = apiError(
+      404,
+      'NotFoundError',
+      'No entity component:default/shop in the catalog, or you may not read it',
     );
-    renderCard(api);
+    renderCard(backend);
     expect(
       await screen.findByText(
         /Could not load the CI\/CD status of component:default\/shop/,
       ),
     ).toBeInTheDocument();
     expect(
-      screen.getAllByText(/entity has no repository/).length,
+      screen.getAllByText(/No entity component:default\/shop in the catalog/)
+        .length,
     ).toBeGreaterThan(0);
   });
 
   it('is not shown for entities without the annotations', async () => {
-    const api = statusApi();
-    renderCard(api, {
+    const backend = statusBackend();
+    renderCard(backend, {
       ...entity,
       metadata: { name: 'plain' },
     });
     // Give the page time to render before asserting absence.
     await new Promise(r => setTimeout(r, 200));
     expect(screen.queryByText('CI/CD')).not.toBeInTheDocument();
-    expect(api.calls).toEqual([]);
+    expect(backend.double.requests).toEqual([]);
   });
 });
 
 describe('EntityCicdStatusCard (legacy app system)', () => {
   it('renders the status for an annotated entity', async () => {
-    const api = statusApi();
+    const backend = statusBackend();
     await renderInTestApp(
-      <TestApiProvider apis={[[slipwayApiRef, api]]}>
+      <TestApiProvider apis={[[slipwayApiRef, backend.api]]}>
         <EntityProvider entity={entity}>
           <EntityCicdStatusCard />
         </EntityProvider>
@@ -216,9 +237,9 @@ describe('EntityCicdStatusCard (legacy app system)', () => {
   });
 
   it('shows the missing-annotation empty state for entities without the annotations', async () => {
-    const api = statusApi();
+    const backend = statusBackend();
     await renderInTestApp(
-      <TestApiProvider apis={[[slipwayApiRef, api]]}>
+      <TestApiProvider apis={[[slipwayApiRef, backend.api]]}>
         <EntityProvider entity={{ ...entity, metadata: { name: 'plain' } }}>
           <EntityCicdStatusCard />
         </EntityProvider>
@@ -228,6 +249,6 @@ describe('EntityCicdStatusCard (legacy app system)', () => {
     expect(
       screen.getAllByText(/github.com\/project-slug/).length,
     ).toBeGreaterThan(0);
-    expect(api.calls).toEqual([]);
+    expect(backend.double.requests).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@slipway/plugin-slipway-common';
 import { useEffect, useState } from 'react';
 import { slipwayApiRef } from '../../api';
+import { describeError } from '../../lib/format';
 
 export function isActive(status: DeploymentStatus): boolean {
   return !FINISHED_DEPLOYMENT_STATUSES.includes(status);
@@ -109,7 +110,7 @@ export function DeploymentLogs(props: {
       {error && (
         <WarningPanel
           title="Could not read the deployment log"
-          message={error.message}
+          message={describeError(error)}
         />
       )}
       <Box height={360} data-testid="deployment-logs">

@@ -7,7 +7,7 @@ import { EntityDeploymentsContent } from '../../plugin';
 import {
   appEntity,
   denyingPermissionApi,
-  deploymentsApi,
+  deploymentsBackend,
   expectNoDeploymentActions,
 } from '../../__testUtils__/deploymentFixtures';
 
@@ -18,7 +18,7 @@ describe('deployment actions for users without the permission (legacy app system
     await renderInTestApp(
       <TestApiProvider
         apis={[
-          [slipwayApiRef, deploymentsApi()],
+          [slipwayApiRef, deploymentsBackend().api],
           [permissionApiRef, permissions.api],
         ]}
       >

@@ -7,7 +7,7 @@ import { slipwayApiRef } from '../../api';
 import {
   appEntity,
   denyingPermissionApi,
-  deploymentsApi,
+  deploymentsBackend,
   expectNoDeploymentActions,
 } from '../../__testUtils__/deploymentFixtures';
 
@@ -23,7 +23,7 @@ describe('deployment actions for users without the permission (new frontend syst
         entityDeploymentsContent,
       ],
       apis: [
-        [slipwayApiRef, deploymentsApi()],
+        [slipwayApiRef, deploymentsBackend().api],
         [permissionApiRef, permissions.api],
       ],
     });

@@ -30,7 +30,12 @@ import {
 import { useCallback, useState } from 'react';
 import { slipwayApiRef } from '../../api';
 import { SLIPWAY_APP_ANNOTATION } from '../../lib/annotations';
-import { formatDuration, formatRelative, shortSha } from '../../lib/format';
+import {
+  describeError,
+  formatDuration,
+  formatRelative,
+  shortSha,
+} from '../../lib/format';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
 import { useLiveReload } from '../../live/useLiveReload';
 import { DeploymentStatusLabel } from '../common/StatusLabel';
@@ -94,7 +99,7 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
       await load();
     } catch (e) {
       alertApi.post({
-        message: `${label} failed: ${(e as Error).message}`,
+        message: `${label} failed: ${describeError(e as Error)}`,
         severity: 'error',
       });
     } finally {
