@@ -817,11 +817,113 @@ export const spec = {
           },
         },
       },
+      WorkflowRunSummary: {
+        type: 'object',
+        description: 'The latest run of one workflow on one branch.',
+        required: ['name', 'runId', 'status'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          runId: {
+            oneOf: [
+              {
+                type: 'integer',
+              },
+              {
+                type: 'string',
+              },
+            ],
+          },
+          runNumber: {
+            type: 'integer',
+          },
+          status: {
+            type: 'string',
+            description:
+              "GitHub's run status (queued, in_progress, completed, …).",
+          },
+          conclusion: {
+            type: 'string',
+            nullable: true,
+          },
+          headSha: {
+            type: 'string',
+          },
+          url: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          updatedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+      },
       CicdStatus: {
         type: 'object',
         description:
-          '{ repo, defaultBranch, branches: [{ branch, workflows: [...] }], deployment, webhook: { connected, lastDeliveryAt } }\n',
-        additionalProperties: true,
+          "Built from OASIS events: the latest run of each workflow per branch (the default branch first), the deployment serving the entity's app, and whether GitHub's webhook for the repository has been heard from.\n",
+        required: [
+          'repo',
+          'defaultBranch',
+          'branches',
+          'deployment',
+          'webhook',
+        ],
+        properties: {
+          repo: {
+            type: 'string',
+            nullable: true,
+          },
+          defaultBranch: {
+            type: 'string',
+            nullable: true,
+          },
+          branches: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['branch', 'workflows'],
+              properties: {
+                branch: {
+                  type: 'string',
+                },
+                workflows: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/WorkflowRunSummary',
+                  },
+                },
+              },
+            },
+          },
+          deployment: {
+            nullable: true,
+            allOf: [
+              {
+                $ref: '#/components/schemas/Deployment',
+              },
+            ],
+          },
+          webhook: {
+            type: 'object',
+            required: ['connected', 'lastDeliveryAt'],
+            properties: {
+              connected: {
+                type: 'boolean',
+              },
+              lastDeliveryAt: {
+                type: 'string',
+                format: 'date-time',
+                nullable: true,
+              },
+            },
+          },
+        },
       },
       Health: {
         type: 'object',
