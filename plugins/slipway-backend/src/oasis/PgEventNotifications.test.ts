@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { createTestDatabases } from '@slipway/test-utils';
 import { PgEventNotifications } from './PgEventNotifications';
 
@@ -49,6 +50,38 @@ describeOnPg('PgEventNotifications', () => {
         await new Promise(r => setTimeout(r, 100));
       }
       expect(await listeners(knex)).not.toContain(pid);
+    },
+  );
+
+  it.each(pg.length ? pg : [['POSTGRES_15' as const]])(
+    'says so when it cannot close its listening connection on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const logger = mockServices.logger.mock();
+      const notifications = new PgEventNotifications({
+        knex,
+        onNotify: () => {},
+        logger,
+      });
+      await notifications.start();
+      const pid = notifications.backendPid;
+      expect(await listeners(knex)).toContain(pid);
+
+      const destroy = knex.client.destroyRawConnection.bind(knex.client);
+      knex.client.destroyRawConnection = async () => {
+        throw new Error('connection already broken');
+      };
+      await expect(notifications.stop()).resolves.toBeUndefined();
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringMatching(
+          new RegExp(
+            `Could not close the connection listening for OASIS events \\(server process ${pid}\\).*connection already broken`,
+          ),
+        ),
+      );
+      // Not left behind by the test: the real close, then the server sees it.
+      knex.client.destroyRawConnection = destroy;
+      await knex.raw('select pg_terminate_backend(?)', [pid]);
     },
   );
 });

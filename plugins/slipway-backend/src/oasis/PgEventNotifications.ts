@@ -62,7 +62,7 @@ export class PgEventNotifications {
     if (client) {
       client.removeAllListeners('notification');
       client.removeAllListeners('end');
-      await this.#knex.client.destroyRawConnection(client).catch(() => {});
+      await this.#close(client);
     }
   }
 
@@ -75,13 +75,14 @@ export class PgEventNotifications {
         return;
       }
       client.on('notification', () => this.#onNotify());
+      // A connection error also ends the connection: 'end' reopens it.
       client.on('error', () => {});
       client.on('end', () => this.#lost(client!));
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
       if (this.#stopped) {
         // stop() ran while LISTEN was in flight: it could not see this one.
         client.removeAllListeners('end');
-        await this.#knex.client.destroyRawConnection(client).catch(() => {});
+        await this.#close(client);
         return;
       }
       this.#client = client;
@@ -91,12 +92,26 @@ export class PgEventNotifications {
     } catch (error) {
       if (client) {
         client.removeAllListeners('end');
-        await this.#knex.client.destroyRawConnection(client).catch(() => {});
+        await this.#close(client);
       }
       this.#logger?.warn(
         `Cannot listen for OASIS events of other instances (they arrive by polling meanwhile): ${error}`,
       );
       this.#retry();
+    }
+  }
+
+  /**
+   * Best-effort close of a listening connection: a failure costs at most one
+   * connection slot until the server notices, so it is logged, not thrown.
+   */
+  async #close(client: PgClient): Promise<void> {
+    try {
+      await this.#knex.client.destroyRawConnection(client);
+    } catch (error) {
+      this.#logger?.warn(
+        `Could not close the connection listening for OASIS events (server process ${client.processID ?? 'unknown'}); the server drops it when it notices: ${error}`,
+      );
     }
   }
 
