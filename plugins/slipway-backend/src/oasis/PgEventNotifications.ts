@@ -110,7 +110,9 @@ export class PgEventNotifications {
       await this.#knex.client.destroyRawConnection(client);
     } catch (error) {
       this.#logger?.warn(
-        `Could not close the connection listening for OASIS events (server process ${client.processID ?? 'unknown'}); the server drops it when it notices: ${error}`,
+        `Could not close the connection listening for OASIS events (server process ${
+          client.processID ?? 'unknown'
+        }); the server drops it when it notices: ${error}`,
       );
     }
   }
