@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { OasisEventStore } from '../../plugins/slipway-backend/src/oasis/OasisEventStore';
 import { slipwayPlugin } from '../../plugins/slipway-backend/src/plugin';
 import { createWatch } from '../../plugins/slipway-backend/src/watch';
+import { createWatchStores } from '../../plugins/slipway-backend/src/watchStores';
 import { EntityRefResolver } from '../../plugins/slipway-backend/src/oasis/EntityRefResolver';
 import { SECRET } from './config';
 
@@ -144,7 +145,7 @@ async function serveWatchRouter(): Promise<Served> {
       },
     }),
     logger: silent,
-    store,
+    stores: createWatchStores(store),
     catalog: catalog as any,
     httpAuth: mockServices.httpAuth(),
     permissions: mockServices.permissions(),

@@ -22,6 +22,7 @@ import { toPublicDeployment } from './deploy/store/toPublic';
 import { createAutoDeploy } from './triggers/createAutoDeploy';
 import { secretBoxFromConfig } from './deploy/secrets/fromConfig';
 import { resealSecrets } from './deploy/secrets/reseal';
+import { createWatchStores } from './watchStores';
 
 /**
  * The Slipway backend plugin: webhooks, OASIS events, CI/CD status and the
@@ -75,11 +76,10 @@ export const slipwayPlugin = createBackendPlugin({
             sealSecret: (app, name, value) => secrets.seal(app, name, value),
           });
         }
-        // Values sealed with an older key move to the first one.
-        await resealSecrets(knex, secrets, logger);
-
         // The deploy engine's tables; the watch reads its apps too.
         const deployStore = new DeployStore(knex, secrets);
+        // Values sealed with an older key move to the first one.
+        await resealSecrets(deployStore, secrets, logger);
 
         // The OASIS events store: OasisEventSink (publish) and
         // OasisEventListeners (onEvent) for the deploy engine and the webhooks.
@@ -88,6 +88,10 @@ export const slipwayPlugin = createBackendPlugin({
           logger,
           skipMigrations: true,
         });
+        // One store per table of the watch side (deliveries, hook sources,
+        // dedup keys, triggers, poll state); auto-deploy reads the triggers
+        // the webhook's transactions write.
+        const watchStores = createWatchStores(oasisEvents);
 
         // Links repositories and apps to catalog entities, for both halves:
         // GitHub events of a deployed app's repository and deploy events
@@ -120,7 +124,7 @@ export const slipwayPlugin = createBackendPlugin({
         const watch = await createWatch({
           config,
           logger: logger.child({ area: 'watch' }),
-          store: oasisEvents,
+          stores: watchStores,
           catalog,
           httpAuth,
           permissions,
@@ -148,7 +152,7 @@ export const slipwayPlugin = createBackendPlugin({
         // recorded with their events; never on events published by others.
         const autoDeploy = createAutoDeploy({
           config,
-          knex,
+          triggers: watchStores.triggers,
           engine: deploy.engine,
           events: oasisEvents,
           entityRefForApp,

@@ -15,7 +15,6 @@ import { createCicdRouter } from './cicd/cicdRouter';
 import { GithubWorkflowPoller } from './cicd/GithubWorkflowPoller';
 import { EntityRefResolver } from './oasis/EntityRefResolver';
 import { createEventsRouter } from './oasis/eventsRouter';
-import { OasisEventStore } from './oasis/OasisEventStore';
 import { OasisEventStream } from './oasis/OasisEventStream';
 import { OasisEventTailer } from './oasis/OasisEventTailer';
 import { StreamConnections } from './oasis/streamConnections';
@@ -24,6 +23,7 @@ import { VtidExtractor } from './oasis/vtid';
 import { createDeliveriesRouter } from './webhooks/deliveriesRouter';
 import { createWebhookRouter } from './webhooks/webhookRouter';
 import { WebhookProcessor } from './webhooks/WebhookProcessor';
+import type { WatchStores } from './watchStores';
 
 /**
  * The configured webhook secrets, re-read at most once a second so that a
@@ -65,7 +65,8 @@ export interface Watch {
 export async function createWatch(options: {
   config: Config;
   logger: LoggerService;
-  store: OasisEventStore;
+  /** Every table the watch reads or writes, through its owning store. */
+  stores: WatchStores;
   catalog: CatalogService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
@@ -82,7 +83,8 @@ export async function createWatch(options: {
   /** Aborted on backend shutdown: live streams end. */
   shutdown?: AbortSignal;
 }): Promise<Watch> {
-  const { config, logger, store, catalog, httpAuth, permissions } = options;
+  const { config, logger, stores, catalog, httpAuth, permissions } = options;
+  const store = stores.events;
   const events = config.getOptionalConfig('slipway.events');
   const stream = events?.getOptionalConfig('stream');
 
@@ -109,19 +111,20 @@ export async function createWatch(options: {
   });
   const access = createReadAccess({ config, catalog, permissions, httpAuth });
   const processor = new WebhookProcessor({
-    events: store,
+    stores,
     entityRefs,
     vtid,
     logger,
   });
   const cicdStatus = new CicdStatusService({
-    knex: store.knex,
+    sources: stores.sources,
     events: store,
     entityRefs,
     deploymentLookup: options.deploymentLookup,
   });
   const poller = new GithubWorkflowPoller({
-    knex: store.knex,
+    sources: stores.sources,
+    pollState: stores.pollState,
     processor,
     entityRefs,
     vtid,
@@ -157,7 +160,7 @@ export async function createWatch(options: {
   );
   router.use(
     createDeliveriesRouter({
-      knex: store.knex,
+      deliveries: stores.deliveries,
       processor,
       httpAuth,
       permissions,
@@ -175,7 +178,12 @@ export async function createWatch(options: {
       initialDelay: { minutes: 1 },
       scope: 'global',
       fn: async () => {
-        const removed = await applyRetention({ store, retentionDays });
+        const removed = await applyRetention({
+          events: store,
+          deliveries: stores.deliveries,
+          keys: stores.keys,
+          retentionDays,
+        });
         logger.info(
           `Retention (${retentionDays} days) removed ${removed.events} events, ${removed.deliveries} deliveries`,
         );

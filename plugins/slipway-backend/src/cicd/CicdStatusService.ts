@@ -3,10 +3,9 @@ import type {
   Deployment,
   WorkflowRunSummary,
 } from '@slipway/plugin-slipway-common';
-import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
 import type { OasisEventStore } from '../oasis/OasisEventStore';
-import { toDate } from '../oasis/rows';
+import type { WebhookSourceStore } from '../webhooks/WebhookSourceStore';
 
 /** How many recent workflow_run events the status is built from. */
 const WINDOW = 2000;
@@ -34,7 +33,7 @@ function newer(a: Candidate['order'], b: Candidate['order']): boolean {
  * default branch first, then the most recently active.
  */
 export class CicdStatusService {
-  readonly #knex: Knex;
+  readonly #sources: Pick<WebhookSourceStore, 'liveness'>;
   readonly #events: Pick<
     OasisEventStore,
     'latestRepoOfEntity' | 'recentWorkflowRuns'
@@ -43,14 +42,14 @@ export class CicdStatusService {
   readonly #deploymentLookup?: DeploymentLookup;
 
   constructor(options: {
-    /** Reads `webhook_sources` (the webhook's liveness). */
-    knex: Knex;
+    /** The hooks seen, for the webhook's liveness. */
+    sources: Pick<WebhookSourceStore, 'liveness'>;
     /** The events store, which owns `oasis_events`. */
     events: Pick<OasisEventStore, 'latestRepoOfEntity' | 'recentWorkflowRuns'>;
     entityRefs: EntityRefResolver;
     deploymentLookup?: DeploymentLookup;
   }) {
-    this.#knex = options.knex;
+    this.#sources = options.sources;
     this.#events = options.events;
     this.#entityRefs = options.entityRefs;
     this.#deploymentLookup = options.deploymentLookup;
@@ -133,22 +132,7 @@ export class CicdStatusService {
       defaultBranch,
       branches,
       deployment,
-      webhook: await this.#webhook(repo),
-    };
-  }
-
-  async #webhook(repo: string): Promise<CicdStatus['webhook']> {
-    const owner = repo.split('/')[0];
-    const rows = await this.#knex('webhook_sources').whereIn('source_key', [
-      `repo:${repo}`,
-      `org:${owner}`,
-    ]);
-    const repoRow = rows.find(r => r.source_key === `repo:${repo}`);
-    return {
-      connected: rows.some(r => r.pinged_at || r.last_delivery_at),
-      lastDeliveryAt: repoRow?.last_delivery_at
-        ? toDate(repoRow.last_delivery_at).toISOString()
-        : null,
+      webhook: await this.#sources.liveness(repo),
     };
   }
 }

@@ -9,6 +9,7 @@ import { OasisEventStore } from '../oasis/OasisEventStore';
 import { VtidExtractor } from '../oasis/vtid';
 import { repoEntity } from '../webhooks/__testUtils__/testBackend';
 import { WebhookProcessor } from '../webhooks/WebhookProcessor';
+import { createWatchStores } from '../watchStores';
 import { GithubWorkflowPoller } from './GithubWorkflowPoller';
 
 jest.setTimeout(60_000);
@@ -157,13 +158,15 @@ describe('GithubWorkflowPoller', () => {
           auth: mockServices.auth(),
         });
         const vtid = new VtidExtractor();
+        const stores = createWatchStores(store);
         const processor = new WebhookProcessor({
-          events: store,
+          stores,
           entityRefs,
           vtid,
         });
         const poller = new GithubWorkflowPoller({
-          knex,
+          sources: stores.sources,
+          pollState: stores.pollState,
           processor,
           entityRefs,
           vtid,

@@ -5,12 +5,12 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
-import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
 import { mapWorkflowRun } from '../oasis/githubMapping';
-import { toDate } from '../oasis/rows';
 import { VtidExtractor } from '../oasis/vtid';
+import type { WebhookSourceStore } from '../webhooks/WebhookSourceStore';
 import { WebhookProcessor } from '../webhooks/WebhookProcessor';
+import type { GithubPollStateStore } from './GithubPollStateStore';
 import { pollTargets } from './pollTargets';
 
 /** Effective `slipway.cicd.polling` settings. */
@@ -50,12 +50,6 @@ export interface PollReport {
   stored: number;
 }
 
-interface PollState {
-  repo: string;
-  etag: string | null;
-  next_poll_at: Date | string | number | null;
-}
-
 /**
  * The fallback for repositories whose webhook is silent (broken, or GitHub
  * not reaching us), among those {@link pollTargets} allows: reads their recent workflow runs from
@@ -67,7 +61,11 @@ interface PollState {
  * limit the poller waits until GitHub's reset time before asking again.
  */
 export class GithubWorkflowPoller {
-  readonly #knex: Knex;
+  readonly #sources: Pick<
+    WebhookSourceStore,
+    'pingedRepositories' | 'lastDeliveries'
+  >;
+  readonly #pollState: GithubPollStateStore;
   readonly #processor: WebhookProcessor;
   readonly #entityRefs: EntityRefResolver;
   readonly #vtid: VtidExtractor;
@@ -76,14 +74,17 @@ export class GithubWorkflowPoller {
   readonly #logger?: LoggerService;
 
   constructor(options: {
-    knex: Knex;
+    /** The hooks seen: which repositories pinged, when each delivered. */
+    sources: Pick<WebhookSourceStore, 'pingedRepositories' | 'lastDeliveries'>;
+    pollState: GithubPollStateStore;
     processor: WebhookProcessor;
     entityRefs: EntityRefResolver;
     vtid: VtidExtractor;
     config: Config;
     logger?: LoggerService;
   }) {
-    this.#knex = options.knex;
+    this.#sources = options.sources;
+    this.#pollState = options.pollState;
     this.#processor = options.processor;
     this.#entityRefs = options.entityRefs;
     this.#vtid = options.vtid;
@@ -107,7 +108,7 @@ export class GithubWorkflowPoller {
       stored: 0,
     };
     const repos = await pollTargets({
-      knex: this.#knex,
+      sources: this.#sources,
       entityRefs: this.#entityRefs,
       configured: this.#polling.repositories,
     });
@@ -129,37 +130,20 @@ export class GithubWorkflowPoller {
     const clients = new Map<string, Octokit>();
     const silentSince =
       now.getTime() - this.#polling.silentAfterMinutes * 60_000;
-    const sources = await this.#knex('webhook_sources').whereIn(
-      'source_key',
-      repos.map(r => `repo:${r}`),
-    );
-    const lastDelivery = new Map<string, number>(
-      sources
-        .filter(s => s.last_delivery_at)
-        .map(s => [
-          String(s.source_key).slice(5),
-          toDate(s.last_delivery_at).getTime(),
-        ]),
-    );
-    const states = new Map<string, PollState>(
-      (await this.#knex('github_poll_state').whereIn('repo', repos)).map(
-        (s: PollState) => [s.repo, s],
-      ),
-    );
+    const lastDelivery = await this.#sources.lastDeliveries(repos);
+    const states = await this.#pollState.getMany(repos);
 
     let rateLimitedUntil: Date | undefined;
     for (const repo of repos) {
       const state = states.get(repo);
-      const next = state?.next_poll_at
-        ? toDate(state.next_poll_at).getTime()
-        : 0;
+      const next = state?.nextPollAt ? state.nextPollAt.getTime() : 0;
       if ((lastDelivery.get(repo) ?? 0) > silentSince || next > now.getTime()) {
         report.skipped.push(repo);
         continue;
       }
       if (rateLimitedUntil) {
         // The limit is per token: every repository waits.
-        await this.#saveState(repo, { next_poll_at: rateLimitedUntil });
+        await this.#pollState.save(repo, { nextPollAt: rateLimitedUntil });
         report.rateLimited.push(repo);
         continue;
       }
@@ -197,11 +181,11 @@ export class GithubWorkflowPoller {
           );
           report.stored += (await this.#processor.ingest(mapped)).length;
         }
-        await this.#saveState(repo, {
+        await this.#pollState.save(repo, {
           etag: (response.headers.etag as string | undefined) ?? null,
-          last_polled_at: now,
-          next_poll_at: null,
-          last_error: null,
+          lastPolledAt: now,
+          nextPollAt: null,
+          lastError: null,
         });
         report.polled.push(repo);
       } catch (error: any) {
@@ -209,10 +193,10 @@ export class GithubWorkflowPoller {
         const headers: Record<string, string | undefined> =
           error?.response?.headers ?? {};
         if (status === 304) {
-          await this.#saveState(repo, {
-            last_polled_at: now,
-            next_poll_at: null,
-            last_error: null,
+          await this.#pollState.save(repo, {
+            lastPolledAt: now,
+            nextPollAt: null,
+            lastError: null,
           });
           report.notModified.push(repo);
         } else if (
@@ -225,35 +209,28 @@ export class GithubWorkflowPoller {
           this.#logger?.warn(
             `GitHub rate limit reached while polling ${repo}; polling resumes at ${rateLimitedUntil.toISOString()}`,
           );
-          await this.#saveState(repo, {
-            next_poll_at: rateLimitedUntil,
-            last_error: `rate limited (HTTP ${status})`,
+          await this.#pollState.save(repo, {
+            nextPollAt: rateLimitedUntil,
+            lastError: `rate limited (HTTP ${status})`,
           });
           report.rateLimited.push(repo);
         } else {
           this.#logger?.warn(
             `Polling workflow runs of ${repo} failed: ${error}`,
           );
-          await this.#saveState(repo, {
-            last_polled_at: now,
+          await this.#pollState.save(repo, {
+            lastPolledAt: now,
             // Back off a failing repository for a few rounds.
-            next_poll_at: new Date(
+            nextPollAt: new Date(
               now.getTime() + 5 * this.#polling.frequencySeconds * 1000,
             ),
-            last_error: String(error?.message ?? error).slice(0, 1000),
+            lastError: String(error?.message ?? error).slice(0, 1000),
           });
           report.failed.push(repo);
         }
       }
     }
     return report;
-  }
-
-  async #saveState(repo: string, values: Record<string, unknown>) {
-    await this.#knex('github_poll_state')
-      .insert({ repo, ...values })
-      .onConflict('repo')
-      .merge(Object.keys(values));
   }
 }
 

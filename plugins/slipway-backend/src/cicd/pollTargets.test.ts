@@ -8,6 +8,7 @@ import { OasisEventStore } from '../oasis/OasisEventStore';
 import { VtidExtractor } from '../oasis/vtid';
 import { repoEntity } from '../webhooks/__testUtils__/testBackend';
 import { WebhookProcessor } from '../webhooks/WebhookProcessor';
+import { createWatchStores } from '../watchStores';
 import { GithubWorkflowPoller } from './GithubWorkflowPoller';
 
 jest.setTimeout(60_000);
@@ -68,8 +69,9 @@ describe('polling fallback: which repositories it reads', () => {
           ],
         });
         const vtid = new VtidExtractor();
+        const stores = createWatchStores(store);
         const processor = new WebhookProcessor({
-          events: store,
+          stores,
           entityRefs,
           vtid,
         });
@@ -97,7 +99,8 @@ describe('polling fallback: which repositories it reads', () => {
           rawPayload: '{}',
         });
         const poller = new GithubWorkflowPoller({
-          knex,
+          sources: stores.sources,
+          pollState: stores.pollState,
           processor,
           entityRefs,
           vtid,

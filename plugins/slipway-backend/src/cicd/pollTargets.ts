@@ -1,5 +1,5 @@
-import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
+import type { WebhookSourceStore } from '../webhooks/WebhookSourceStore';
 
 /**
  * The repositories the polling fallback may read with the integration
@@ -11,17 +11,11 @@ import { EntityRefResolver } from '../oasis/EntityRefResolver';
  * private repository and have its runs published as events.
  */
 export async function pollTargets(options: {
-  knex: Knex;
+  sources: Pick<WebhookSourceStore, 'pingedRepositories'>;
   entityRefs: EntityRefResolver;
   configured: string[];
 }): Promise<string[]> {
-  const hooked: Array<{ source_key: string }> = await options
-    .knex('webhook_sources')
-    .where('source_key', 'like', 'repo:%')
-    .whereNotNull('pinged_at')
-    .select('source_key');
-  const repos = new Set<string>();
-  for (const row of hooked) repos.add(row.source_key.slice(5).toLowerCase());
+  const repos = new Set<string>(await options.sources.pingedRepositories());
   for (const repo of await options.entityRefs.appRepositories()) {
     repos.add(repo);
   }

@@ -111,7 +111,12 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     this.isPostgres = knex.client.config.client === 'pg';
   }
 
-  /** The database handle, for the stream tailer and the other stores. */
+  /**
+   * The database handle: for the other stores of the same database, for
+   * callers that begin a transaction spanning several stores, and for the
+   * stream tailer's PostgreSQL notifications and writer-lock checks. Not
+   * for querying `oasis_events`: that goes through this store's methods.
+   */
   get knex(): Knex {
     return this.#knex;
   }
@@ -244,6 +249,12 @@ export class OasisEventStore implements OasisEventSink, OasisEventListeners {
     return () => {
       this.#commitHooks.delete(hook);
     };
+  }
+
+  /** The highest event id stored (0 when there is none). */
+  async maxId(): Promise<bigint> {
+    const row = await this.#knex(TABLE).max({ max: 'id' }).first();
+    return BigInt(row?.max ?? 0);
   }
 
   /** One event by id. */

@@ -2,7 +2,6 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { EVENT_WRITER_LOCK, OasisEventStore } from './OasisEventStore';
 import { PgEventNotifications } from './PgEventNotifications';
-import { OasisEventRow, rowToEvent } from './rows';
 
 /** Options of {@link OasisEventTailer}. */
 export interface OasisEventTailerOptions {
@@ -165,18 +164,16 @@ export class OasisEventTailer {
   }
 
   async #init(generation: number) {
-    const knex = this.#store.knex;
     if (!this.#store.isPostgres) {
-      const row = await knex('oasis_events').max({ max: 'id' }).first();
+      const max = await this.#store.maxId();
       if (generation === this.#generation) {
-        this.#cursor = BigInt(row?.max ?? 0);
+        this.#cursor = max;
       }
       return;
     }
     // The highest committed id is final once every writer that was in
     // progress when it was read has ended.
-    const row = await knex('oasis_events').max({ max: 'id' }).first();
-    const max = BigInt(row?.max ?? 0);
+    const max = await this.#store.maxId();
     const writers = await this.#writers();
     const started = Date.now();
     while (writers.size > 0 && Date.now() - started < this.#maxGapWaitMs) {
@@ -228,7 +225,6 @@ export class OasisEventTailer {
 
   /** One read; true when a full batch came back (read again at once). */
   async #readOnce(generation: number): Promise<boolean> {
-    const knex = this.#store.knex;
     const after = this.#cursor!;
     // With a gap pending, first learn whether its writers have ended; the
     // rows read after that are then final up to the gap's horizon.
@@ -252,10 +248,12 @@ export class OasisEventTailer {
         this.#pending = undefined;
       }
     }
-    const rows: OasisEventRow[] = await knex('oasis_events')
-      .where('id', '>', this.#store.idParam(after))
-      .orderBy('id')
-      .limit(this.#batchSize);
+    const rows = await this.#store.readRange(
+      {},
+      after,
+      undefined,
+      this.#batchSize,
+    );
     if (generation !== this.#generation || this.#cursor !== after) {
       return false;
     }
@@ -266,14 +264,14 @@ export class OasisEventTailer {
     const deliver: OasisEvent[] = [];
     let cursor = after;
     if (!this.#store.isPostgres) {
-      for (const row of rows) {
-        deliver.push(rowToEvent(row));
-        cursor = BigInt(row.id);
+      for (const event of rows) {
+        deliver.push(event);
+        cursor = BigInt(event.id);
       }
     } else {
       const maxSeen = BigInt(rows[rows.length - 1].id);
-      for (const row of rows) {
-        const id = BigInt(row.id);
+      for (const event of rows) {
+        const id = BigInt(event.id);
         if (id !== cursor + 1n && id > skipUpTo) {
           if (this.#pending) {
             break;
@@ -289,7 +287,7 @@ export class OasisEventTailer {
           this.#pending = { maxSeen, writers, since: Date.now() };
           break;
         }
-        deliver.push(rowToEvent(row));
+        deliver.push(event);
         cursor = id;
       }
       if (this.#pending?.writers.size === 0) {

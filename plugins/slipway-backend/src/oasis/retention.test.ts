@@ -1,4 +1,5 @@
 import { createTestDatabases } from '@slipway/test-utils';
+import { createWatchStores } from '../watchStores';
 import { OasisEventStore } from './OasisEventStore';
 import { applyRetention } from './retention';
 
@@ -12,6 +13,8 @@ describe('applyRetention', () => {
     async databaseId => {
       const knex = await databases.init(databaseId);
       const store = await OasisEventStore.create({ knex });
+      const { events, deliveries, keys } = createWatchStores(store);
+      const stores = { events, deliveries, keys };
       const now = new Date('2026-11-24T10:00:00Z');
       const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
       const row = (title: string, created: Date) => ({
@@ -42,7 +45,9 @@ describe('applyRetention', () => {
         { dedup_key: 'new', event_id: 3, created_at: daysAgo(2) },
       ]);
 
-      expect(await applyRetention({ store, retentionDays: 90, now })).toEqual({
+      expect(
+        await applyRetention({ ...stores, retentionDays: 90, now }),
+      ).toEqual({
         events: 1,
         deliveries: 1,
         keys: 1,
@@ -58,12 +63,16 @@ describe('applyRetention', () => {
         'new',
       ]);
       // Nothing left to do the second time.
-      expect(await applyRetention({ store, retentionDays: 90, now })).toEqual({
+      expect(
+        await applyRetention({ ...stores, retentionDays: 90, now }),
+      ).toEqual({
         events: 0,
         deliveries: 0,
         keys: 0,
       });
-      expect(await applyRetention({ store, retentionDays: 7, now })).toEqual({
+      expect(
+        await applyRetention({ ...stores, retentionDays: 7, now }),
+      ).toEqual({
         events: 1,
         deliveries: 1,
         keys: 0,

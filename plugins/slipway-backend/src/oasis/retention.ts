@@ -1,5 +1,6 @@
-import { Knex } from 'knex';
-import { OasisEventStore } from './OasisEventStore';
+import type { WebhookDeliveryStore } from '../webhooks/WebhookDeliveryStore';
+import type { OasisEventKeyStore } from './OasisEventKeyStore';
+import type { OasisEventStore } from './OasisEventStore';
 
 /** Removed rows of one retention run. */
 export interface RetentionReport {
@@ -10,53 +11,23 @@ export interface RetentionReport {
 
 /**
  * Deletes events, deliveries and dedup keys older than the retention
- * period (`slipway.events.retentionDays`, default 90), in batches so a large
- * backlog never holds one long transaction.
+ * period (`slipway.events.retentionDays`, default 90), each through the
+ * store that owns its table, in batches so a large backlog never holds one
+ * long transaction.
  */
 export async function applyRetention(options: {
-  store: OasisEventStore;
+  events: Pick<OasisEventStore, 'deleteOlderThan'>;
+  deliveries: Pick<WebhookDeliveryStore, 'deleteOlderThan'>;
+  keys: Pick<OasisEventKeyStore, 'deleteOlderThan'>;
   retentionDays: number;
   now?: Date;
 }): Promise<RetentionReport> {
-  const { store, retentionDays } = options;
+  const { retentionDays } = options;
   const cutoff = new Date(
     (options.now ?? new Date()).getTime() - retentionDays * 86_400_000,
   );
-  const events = await store.deleteOlderThan(cutoff);
-  const deliveries = await deleteInBatches(
-    store.knex,
-    'webhook_deliveries',
-    'id',
-    'received_at',
-    cutoff,
-  );
-  const keys = await deleteInBatches(
-    store.knex,
-    'oasis_event_keys',
-    'dedup_key',
-    'created_at',
-    cutoff,
-  );
+  const events = await options.events.deleteOlderThan(cutoff);
+  const deliveries = await options.deliveries.deleteOlderThan(cutoff);
+  const keys = await options.keys.deleteOlderThan(cutoff);
   return { events, deliveries, keys };
-}
-
-async function deleteInBatches(
-  knex: Knex,
-  table: string,
-  key: string,
-  column: string,
-  cutoff: Date,
-): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const ids = await knex(table)
-      .where(column, '<', cutoff)
-      .limit(5000)
-      .pluck(key);
-    if (ids.length === 0) {
-      return total;
-    }
-    await knex(table).whereIn(key, ids).delete();
-    total += ids.length;
-  }
 }

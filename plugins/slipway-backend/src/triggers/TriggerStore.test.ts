@@ -14,6 +14,7 @@ import {
   pushPayload,
   workflowRunPayload,
 } from './__testUtils__/githubPayloads';
+import { createWatchStores } from '../watchStores';
 import { TriggerStore } from './TriggerStore';
 import { TriggerWorker } from './TriggerWorker';
 
@@ -36,7 +37,7 @@ async function store(
   await events.knex.transaction(trx =>
     insertGithubEvents(
       trx,
-      events,
+      createWatchStores(events),
       mapped.events.map(e => ({
         row: prepareEvent(e.input),
         dedupKey: e.dedupKey,
@@ -108,7 +109,7 @@ describe('TriggerStore', () => {
     async databaseId => {
       const { knex, events } = await setup(databaseId);
       const processor = new WebhookProcessor({
-        events,
+        stores: createWatchStores(events),
         entityRefs: new EntityRefResolver({
           catalog: catalogServiceMock({ entities: [] }),
           auth: mockServices.auth(),

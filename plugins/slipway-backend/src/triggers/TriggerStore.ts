@@ -1,11 +1,14 @@
-import type { OasisStatus } from '@slipway/plugin-slipway-common';
+import type { OasisEvent, OasisStatus } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
+import { deleteInBatches } from '../database/deleteInBatches';
+import type { InTransaction } from '../database/InTransaction';
+import { triggerRowOf } from './triggerFacts';
 import { TriggerFact } from './types';
 
 const TABLE = 'deploy_triggers';
 
-/** Rows deleted per statement when pruning. */
-const PRUNE_BATCH = 5000;
+/** Rows per insert statement (about 20 columns each). */
+const CHUNK = 200;
 
 interface TriggerRow {
   id: number | string;
@@ -52,12 +55,35 @@ function toFact(row: TriggerRow): TriggerFact {
 /**
  * The `deploy_triggers` table: the facts auto-deploy decides on and the
  * outbox of those still to act on. Rows are written only by the delivery
- * and polling transactions (see `recordTriggers`); a worker claims pending
- * ones with a lease, so any number of instances share the work and a
- * trigger whose worker died is claimed again once its lease has expired.
+ * and polling transactions (see {@link TriggerStore.record}); a worker
+ * claims pending ones with a lease, so any number of instances share the
+ * work and a trigger whose worker died is claimed again once its lease has
+ * expired.
  */
 export class TriggerStore {
   constructor(private readonly knex: Knex) {}
+
+  /**
+   * Records, inside the transaction that stores them, the auto-deploy
+   * triggers of GitHub events just stored. A fact already recorded (same
+   * dedup key: a replay, or a reprocessed delivery) is left as it is, so it
+   * is acted on once.
+   */
+  async record(
+    stored: Array<{ event: OasisEvent; dedupKey?: string }>,
+    { trx }: InTransaction,
+  ): Promise<void> {
+    const rows = stored.flatMap(({ event, dedupKey }) => {
+      const row = dedupKey ? triggerRowOf(event, dedupKey) : undefined;
+      return row ? [row] : [];
+    });
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await trx(TABLE)
+        .insert(rows.slice(i, i + CHUNK))
+        .onConflict('dedup_key')
+        .ignore();
+    }
+  }
 
   /**
    * Claims up to `limit` pending triggers, oldest first, for `leaseMs`.
@@ -131,15 +157,6 @@ export class TriggerStore {
 
   /** Deletes triggers recorded before `cutoff`; returns how many. */
   async prune(cutoff: Date): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const ids = await this.knex(TABLE)
-        .where('created_at', '<', cutoff)
-        .limit(PRUNE_BATCH)
-        .pluck('id');
-      if (ids.length === 0) return total;
-      await this.knex(TABLE).whereIn('id', ids).delete();
-      total += ids.length;
-    }
+    return deleteInBatches(this.knex, TABLE, 'id', 'created_at', cutoff);
   }
 }

@@ -1,7 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
-import { Knex } from 'knex';
 import { DeployEngine } from '../deploy/DeployEngine';
 import type { OasisEventSink } from '../oasis/types';
 import { actOnTrigger } from './actOnTrigger';
@@ -24,7 +23,8 @@ function mayTrigger(event: OasisEvent): boolean {
  */
 export function createAutoDeploy(options: {
   config: Config;
-  knex: Knex;
+  /** The trigger outbox; the webhook's transactions write it. */
+  triggers: TriggerStore;
   engine: DeployEngine;
   events: OasisEventSink & {
     onCommit(hook: (events: OasisEvent[]) => void): () => void;
@@ -40,7 +40,7 @@ export function createAutoDeploy(options: {
     );
     return { start: () => {}, stop: async () => {} };
   }
-  const triggers = new TriggerStore(options.knex);
+  const { triggers } = options;
   const worker = new TriggerWorker({
     store: triggers,
     act: trigger =>

@@ -1,8 +1,4 @@
 import type { OasisEvent, OasisStatus } from '@slipway/plugin-slipway-common';
-import { Knex } from 'knex';
-
-/** Rows per insert statement (about 20 columns each). */
-const CHUNK = 200;
 
 /** A commit sha as git prints it (SHA-1 or SHA-256). */
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -92,26 +88,4 @@ export function triggerRowOf(
     return { ...common, kind: 'push', branch, state: 'pending' };
   }
   return undefined;
-}
-
-/**
- * Records, inside the transaction that stores them, the auto-deploy
- * triggers of GitHub events just stored. A fact already recorded (same
- * dedup key: a replay, or a reprocessed delivery) is left as it is, so it
- * is acted on once.
- */
-export async function recordTriggers(
-  trx: Knex.Transaction,
-  stored: Array<{ event: OasisEvent; dedupKey?: string }>,
-): Promise<void> {
-  const rows = stored.flatMap(({ event, dedupKey }) => {
-    const row = dedupKey ? triggerRowOf(event, dedupKey) : undefined;
-    return row ? [row] : [];
-  });
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await trx('deploy_triggers')
-      .insert(rows.slice(i, i + CHUNK))
-      .onConflict('dedup_key')
-      .ignore();
-  }
 }

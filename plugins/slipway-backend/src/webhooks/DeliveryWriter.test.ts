@@ -2,6 +2,7 @@ import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { createTestDatabases, postgresAvailable } from '@slipway/test-utils';
 import { Knex } from 'knex';
 import { OasisEventStore, prepareEvent } from '../oasis/OasisEventStore';
+import { createWatchStores } from '../watchStores';
 import { DeliveryRecord, DeliveryWriter } from './DeliveryWriter';
 
 jest.setTimeout(60_000);
@@ -58,7 +59,7 @@ describe('DeliveryWriter', () => {
       const store = await OasisEventStore.create({ knex });
       const committed: OasisEvent[] = [];
       store.onCommit(events => committed.push(...events));
-      const writer = new DeliveryWriter({ store });
+      const writer = new DeliveryWriter({ stores: createWatchStores(store) });
       const inserts = countDeliveryInserts(knex);
 
       const outcomes = await Promise.all([
@@ -115,7 +116,7 @@ describe('DeliveryWriter', () => {
     async databaseId => {
       const knex = await databases.init(databaseId);
       const store = await OasisEventStore.create({ knex });
-      const writer = new DeliveryWriter({ store });
+      const writer = new DeliveryWriter({ stores: createWatchStores(store) });
 
       const results = await Promise.allSettled([
         writer.write(record('good-1')),
@@ -148,7 +149,10 @@ describePostgres('DeliveryWriter on PostgreSQL', () => {
     const knex = await databases.init('POSTGRES_15');
     const store = await OasisEventStore.create({ knex });
     const size = record('held-1').payload.length;
-    const writer = new DeliveryWriter({ store, maxPendingBytes: 3 * size });
+    const writer = new DeliveryWriter({
+      stores: createWatchStores(store),
+      maxPendingBytes: 3 * size,
+    });
 
     // Another session holds the deliveries table: writes wait.
     const blocker = await knex.transaction();

@@ -2,27 +2,18 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
-import { OasisEventStore } from '../oasis/OasisEventStore';
-import { caseOf, insertGithubEvents, KeyedEvent } from './keyedEvents';
+import { insertGithubEvents, KeyedEvent } from './keyedEvents';
+import type { WebhookStores } from './stores';
+import type { NewDelivery } from './WebhookDeliveryStore';
+import type { WebhookSourceTouch } from './WebhookSourceStore';
 
-/** What a delivery came to. */
-export type DeliveryResult = 'stored' | 'ignored' | 'failed';
+export type { DeliveryResult } from './WebhookDeliveryStore';
 
 /** A verified and mapped delivery, ready to store. */
-export interface DeliveryRecord {
-  deliveryId: string;
-  event: string;
-  action: string | null;
-  hookId: string | null;
-  repo: string | null;
-  /** The payload as received (JSON text). */
-  payload: string;
-  result: DeliveryResult;
-  error: string | null;
-  receivedAt: Date;
+export interface DeliveryRecord extends NewDelivery {
   events: KeyedEvent[];
-  /** `webhook_sources` rows to upsert: pings and hook liveness. */
-  sources: Array<Record<string, unknown>>;
+  /** What it tells about its hook's source: pings and hook liveness. */
+  sources: WebhookSourceTouch[];
 }
 
 /** Whether a delivery was new, and the events it stored. */
@@ -32,7 +23,7 @@ export type WriteOutcome =
 
 /** Options of {@link DeliveryWriter}. */
 export interface DeliveryWriterOptions {
-  store: OasisEventStore;
+  stores: WebhookStores;
   logger?: LoggerService;
   /** Most deliveries in one transaction. */
   maxBatch?: number;
@@ -45,9 +36,6 @@ export interface DeliveryWriterOptions {
    */
   maxPendingBytes?: number;
 }
-
-/** Deliveries per insert statement. */
-const DELIVERY_CHUNK = 100;
 
 interface Queued {
   record: DeliveryRecord;
@@ -63,7 +51,7 @@ interface Queued {
  * only after the transaction holding its delivery has committed.
  */
 export class DeliveryWriter {
-  readonly #store: OasisEventStore;
+  readonly #stores: WebhookStores;
   readonly #logger?: LoggerService;
   readonly #maxBatch: number;
   readonly #maxBatchBytes: number;
@@ -73,7 +61,7 @@ export class DeliveryWriter {
   #draining: Promise<void> | undefined;
 
   constructor(options: DeliveryWriterOptions) {
-    this.#store = options.store;
+    this.#stores = options.stores;
     this.#logger = options.logger;
     this.#maxBatch = options.maxBatch ?? 200;
     this.#maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
@@ -159,10 +147,10 @@ export class DeliveryWriter {
   async #writeBatch(batch: Queued[]): Promise<void> {
     let outcomes: WriteOutcome[];
     try {
-      outcomes = await this.#store.knex.transaction(trx =>
+      outcomes = await this.#stores.events.knex.transaction(trx =>
         writeDeliveries(
           trx,
-          this.#store,
+          this.#stores,
           batch.map(q => q.record),
         ),
       );
@@ -183,7 +171,7 @@ export class DeliveryWriter {
     const events = outcomes
       .flatMap(o => (o.duplicate ? [] : o.events))
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    this.#store.afterCommit(events);
+    this.#stores.events.afterCommit(events);
     batch.forEach((q, i) => q.resolve(outcomes[i]));
   }
 }
@@ -198,7 +186,7 @@ export class DeliveryWriter {
  */
 export async function writeDeliveries(
   trx: Knex.Transaction,
-  store: OasisEventStore,
+  stores: WebhookStores,
   records: DeliveryRecord[],
 ): Promise<WriteOutcome[]> {
   const first = new Map<string, number>();
@@ -209,17 +197,10 @@ export async function writeDeliveries(
   const unique = [...first.values()].sort((a, b) =>
     records[a].deliveryId < records[b].deliveryId ? -1 : 1,
   );
-  const inserted = new Set<string>();
-  for (let i = 0; i < unique.length; i += DELIVERY_CHUNK) {
-    const rows: Array<{ delivery_id: string }> = await trx('webhook_deliveries')
-      .insert(
-        unique.slice(i, i + DELIVERY_CHUNK).map(j => deliveryRow(records[j])),
-      )
-      .onConflict('delivery_id')
-      .ignore()
-      .returning('delivery_id');
-    rows.forEach(r => inserted.add(r.delivery_id));
-  }
+  const inserted = await stores.deliveries.insertNew(
+    unique.map(j => records[j]),
+    { trx },
+  );
   const isNew = (r: DeliveryRecord, i: number) =>
     first.get(r.deliveryId) === i && inserted.has(r.deliveryId);
 
@@ -227,10 +208,10 @@ export async function writeDeliveries(
   records.forEach((r, i) => {
     if (isNew(r, i)) keyed.push(...r.events);
   });
-  const stored = await insertGithubEvents(trx, store, keyed);
+  const stored = await insertGithubEvents(trx, stores, keyed);
 
   let offset = 0;
-  const eventIds: Array<[string, string]> = [];
+  const eventIds: Array<{ deliveryId: string; eventIds: string[] }> = [];
   const outcomes = records.map((r, i): WriteOutcome => {
     if (!isNew(r, i)) return { duplicate: true };
     const events = stored
@@ -238,63 +219,17 @@ export async function writeDeliveries(
       .filter((e): e is OasisEvent => e !== undefined);
     offset += r.events.length;
     if (events.length > 0) {
-      eventIds.push([r.deliveryId, JSON.stringify(events.map(e => e.id))]);
+      eventIds.push({
+        deliveryId: r.deliveryId,
+        eventIds: events.map(e => e.id),
+      });
     }
     return { duplicate: false, events };
   });
-  for (let i = 0; i < eventIds.length; i += DELIVERY_CHUNK) {
-    const chunk = eventIds.slice(i, i + DELIVERY_CHUNK);
-    await trx('webhook_deliveries')
-      .whereIn(
-        'delivery_id',
-        chunk.map(([id]) => id),
-      )
-      .update({ event_ids: caseOf(trx, 'delivery_id', chunk) });
-  }
-
-  await upsertSources(
-    trx,
+  await stores.deliveries.setEventIds(eventIds, { trx });
+  await stores.sources.touch(
     records.filter(isNew).flatMap(r => r.sources),
+    { trx },
   );
   return outcomes;
-}
-
-function deliveryRow(r: DeliveryRecord) {
-  return {
-    delivery_id: r.deliveryId,
-    event: r.event,
-    action: r.action,
-    hook_id: r.hookId,
-    repo: r.repo,
-    received_at: r.receivedAt,
-    payload: r.payload,
-    result: r.result,
-    error: r.error,
-    processed_at: r.receivedAt,
-    event_ids: '[]',
-  };
-}
-
-/**
- * Upserts hook sources; each row sets only its non-null fields, so a
- * delivery's liveness never clears the time of an earlier ping.
- */
-async function upsertSources(
-  trx: Knex.Transaction,
-  rows: Array<Record<string, unknown>>,
-) {
-  const merged = new Map<string, Record<string, unknown>>();
-  for (const row of rows) {
-    const key = String(row.source_key);
-    const fields = Object.fromEntries(
-      Object.entries(row).filter(([, v]) => v !== null && v !== undefined),
-    );
-    merged.set(key, { ...merged.get(key), ...fields });
-  }
-  for (const [, row] of [...merged].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await trx('webhook_sources')
-      .insert(row)
-      .onConflict('source_key')
-      .merge(Object.keys(row).filter(k => k !== 'source_key'));
-  }
 }

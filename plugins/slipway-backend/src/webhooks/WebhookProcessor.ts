@@ -4,75 +4,19 @@ import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
 import { EntityRefResolver } from '../oasis/EntityRefResolver';
 import { MappedDelivery, mapGithubDelivery } from '../oasis/githubMapping';
-import {
-  OasisEventStore,
-  PreparedEvent,
-  prepareEvent,
-} from '../oasis/OasisEventStore';
-import { rowToEvent, toDate } from '../oasis/rows';
+import { PreparedEvent, prepareEvent } from '../oasis/OasisEventStore';
+import { rowToEvent } from '../oasis/rows';
 import { VtidExtractor } from '../oasis/vtid';
-import { DeliveryResult, DeliveryWriter } from './DeliveryWriter';
+import { DeliveryWriter } from './DeliveryWriter';
 import { insertGithubEvents, KeyedEvent } from './keyedEvents';
+import type { WebhookStores } from './stores';
+import type { DeliveryResult, WebhookDelivery } from './WebhookDeliveryStore';
+import type { WebhookSourceTouch } from './WebhookSourceStore';
 
-export type { DeliveryResult } from './DeliveryWriter';
-
-/** A received delivery, as `GET /deliveries` lists it. */
-export interface WebhookDelivery {
-  id: string;
-  event: string;
-  action: string | null;
-  hookId: string | null;
-  repo: string | null;
-  receivedAt: string;
-  processedAt: string | null;
-  result: DeliveryResult;
-  eventIds: string[];
-  error: string | null;
-  payload?: unknown;
-}
-
-interface DeliveryRow {
-  id: number | string;
-  delivery_id: string;
-  event: string;
-  action: string | null;
-  hook_id: string | null;
-  repo: string | null;
-  received_at: Date | string | number;
-  processed_at: Date | string | number | null;
-  payload?: string;
-  result: string;
-  event_ids: string;
-  error: string | null;
-}
+export type { DeliveryResult, WebhookDelivery } from './WebhookDeliveryStore';
 
 /** How often one instance records that a repository's hook is alive. */
 const SOURCE_TOUCH_INTERVAL_MS = 5_000;
-
-/** Turns a deliveries row into the API shape. */
-export function rowToDelivery(
-  row: DeliveryRow,
-  withPayload = false,
-): WebhookDelivery {
-  const delivery: WebhookDelivery = {
-    id: row.delivery_id,
-    event: row.event,
-    action: row.action,
-    hookId: row.hook_id,
-    repo: row.repo,
-    receivedAt: toDate(row.received_at).toISOString(),
-    processedAt: row.processed_at
-      ? toDate(row.processed_at).toISOString()
-      : null,
-    result: row.result as DeliveryResult,
-    eventIds: JSON.parse(row.event_ids || '[]'),
-    error: row.error,
-  };
-  if (withPayload && row.payload !== undefined) {
-    delivery.payload = JSON.parse(row.payload);
-  }
-  return delivery;
-}
 
 /**
  * Persists GitHub deliveries and the OASIS events they map to (each
@@ -81,7 +25,7 @@ export function rowToDelivery(
  */
 export class WebhookProcessor {
   readonly #knex: Knex;
-  readonly #events: OasisEventStore;
+  readonly #stores: WebhookStores;
   readonly #writer: DeliveryWriter;
   readonly #entityRefs: EntityRefResolver;
   readonly #vtid: VtidExtractor;
@@ -89,18 +33,20 @@ export class WebhookProcessor {
   readonly #touched = new Map<string, number>();
 
   constructor(options: {
-    events: OasisEventStore;
+    /** Every table a delivery writes goes through its store. */
+    stores: WebhookStores;
     entityRefs: EntityRefResolver;
     vtid: VtidExtractor;
     logger?: LoggerService;
   }) {
-    this.#events = options.events;
-    this.#knex = options.events.knex;
+    this.#stores = options.stores;
+    // Only to begin transactions that span the stores.
+    this.#knex = options.stores.events.knex;
     this.#entityRefs = options.entityRefs;
     this.#vtid = options.vtid;
     this.#logger = options.logger;
     this.#writer = new DeliveryWriter({
-      store: options.events,
+      stores: options.stores,
       logger: options.logger,
     });
   }
@@ -164,24 +110,22 @@ export class WebhookProcessor {
     changed: boolean;
     events: OasisEvent[];
   }> {
-    const row: DeliveryRow | undefined = await this.#knex('webhook_deliveries')
-      .where('delivery_id', deliveryId)
-      .first();
+    const { deliveries, events: eventStore, keys } = this.#stores;
+    const row = await deliveries.get(deliveryId, { withPayload: true });
     if (!row) {
       throw new NotFoundError(
         `No webhook delivery '${deliveryId}': GET /deliveries lists the stored ones`,
       );
     }
-    const payload = JSON.parse(row.payload!);
     const { mapped, events, result, error } = await this.#map(
       row.event,
-      payload,
+      row.payload as Record<string, any>,
       deliveryId,
     );
-    const oldIds: string[] = JSON.parse(row.event_ids || '[]');
+    const oldIds = row.eventIds;
 
     const outcome = await this.#knex.transaction(async trx => {
-      const old = oldIds.length ? await this.#events.readIds(trx, oldIds) : [];
+      const old = oldIds.length ? await eventStore.readIds(trx, oldIds) : [];
       const same =
         result === row.result &&
         error === row.error &&
@@ -190,26 +134,26 @@ export class WebhookProcessor {
       if (same) {
         return { changed: false, events: old, fresh: [] as OasisEvent[] };
       }
-      await trx('oasis_event_keys').whereIn('event_id', oldIds).delete();
-      await this.#events.deleteEvents(trx, oldIds);
+      await keys.deleteForEvents(oldIds, { trx });
+      await eventStore.deleteEvents(trx, oldIds);
       const fresh = await this.#insertKeyed(trx, events);
-      await trx('webhook_deliveries')
-        .where('delivery_id', deliveryId)
-        .update({
+      await deliveries.recordReprocessed(
+        deliveryId,
+        {
           result,
           error,
           repo: mapped.repo,
-          event_ids: JSON.stringify(fresh.map(e => e.id)),
-          processed_at: new Date(),
-        });
+          eventIds: fresh.map(e => e.id),
+          processedAt: new Date(),
+        },
+        { trx },
+      );
       return { changed: true, events: fresh, fresh };
     });
-    this.#events.afterCommit(outcome.fresh);
-    const updated = await this.#knex('webhook_deliveries')
-      .where('delivery_id', deliveryId)
-      .first();
+    eventStore.afterCommit(outcome.fresh);
+    const updated = await deliveries.get(deliveryId);
     return {
-      delivery: rowToDelivery(updated),
+      delivery: updated!,
       changed: outcome.changed,
       events: outcome.events,
     };
@@ -228,7 +172,7 @@ export class WebhookProcessor {
     const events = await this.#knex.transaction(trx =>
       this.#insertKeyed(trx, keyed),
     );
-    this.#events.afterCommit(events);
+    this.#stores.events.afterCommit(events);
     return events;
   }
 
@@ -240,7 +184,7 @@ export class WebhookProcessor {
     trx: Knex.Transaction,
     events: KeyedEvent[],
   ): Promise<OasisEvent[]> {
-    const stored = await insertGithubEvents(trx, this.#events, events);
+    const stored = await insertGithubEvents(trx, this.#stores, events);
     return stored.filter((e): e is OasisEvent => e !== undefined);
   }
 
@@ -304,7 +248,7 @@ export class WebhookProcessor {
     payload: Record<string, any>,
     repo: string | null,
     now: Date,
-  ): Array<Record<string, unknown>> {
+  ): WebhookSourceTouch[] {
     const hookId = hookIdOf(payload);
     if (event === 'ping') {
       const org = payload.organization?.login;
@@ -317,10 +261,10 @@ export class WebhookProcessor {
       return key
         ? [
             {
-              source_key: key,
-              hook_id: hookId,
-              pinged_at: now,
-              last_delivery_at: now,
+              sourceKey: key,
+              hookId,
+              pingedAt: now,
+              lastDeliveryAt: now,
             },
           ]
         : [];
@@ -337,9 +281,9 @@ export class WebhookProcessor {
     this.#touched.set(key, now.getTime());
     return [
       {
-        source_key: `repo:${key}`,
-        hook_id: hookId,
-        last_delivery_at: now,
+        sourceKey: `repo:${key}`,
+        hookId,
+        lastDeliveryAt: now,
       },
     ];
   }

@@ -14,12 +14,15 @@ import {
 } from '@slipway/plugin-slipway-common';
 import express from 'express';
 import { createValidatedRouter } from '../schema/validatedRouter';
-import { Knex } from 'knex';
 import { auditRequest } from '../audit/auditRequest';
-import { decodeCursor, encodeCursor, parseLimit } from '../oasis/cursor';
-import { rowToDelivery, WebhookProcessor } from './WebhookProcessor';
+import { parseLimit } from '../oasis/cursor';
+import type {
+  DeliveryResult,
+  WebhookDeliveryStore,
+} from './WebhookDeliveryStore';
+import { WebhookProcessor } from './WebhookProcessor';
 
-const RESULTS = ['stored', 'ignored', 'failed'];
+const RESULTS: DeliveryResult[] = ['stored', 'ignored', 'failed'];
 
 /**
  * `/deliveries`: the stored GitHub deliveries (newest first) and their
@@ -28,16 +31,15 @@ const RESULTS = ['stored', 'ignored', 'failed'];
  * `slipway.delivery.reprocess`.
  */
 export function createDeliveriesRouter(options: {
-  knex: Knex;
+  deliveries: Pick<WebhookDeliveryStore, 'get' | 'list'>;
   processor: WebhookProcessor;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   /** Records every reprocess: who, what and the outcome. */
   auditor: AuditorService;
 }): express.Router {
-  const { knex, processor, httpAuth, permissions } = options;
+  const { deliveries, processor, httpAuth, permissions } = options;
   const router = createValidatedRouter();
-  const isPostgres = knex.client.config.client === 'pg';
 
   const authorize = async (
     req: express.Request,
@@ -65,47 +67,28 @@ export function createDeliveriesRouter(options: {
     );
     const limit = parseLimit(req.query.limit);
     const { result, cursor } = req.query;
-    const query = knex('webhook_deliveries')
-      .select(
-        'id',
-        'delivery_id',
-        'event',
-        'action',
-        'hook_id',
-        'repo',
-        'received_at',
-        'processed_at',
-        'result',
-        'event_ids',
-        'error',
-      )
-      .orderBy('id', 'desc')
-      .limit(limit + 1);
+    const filter: { result?: DeliveryResult } = {};
     if (result !== undefined && result !== '') {
-      if (typeof result !== 'string' || !RESULTS.includes(result)) {
+      if (
+        typeof result !== 'string' ||
+        !RESULTS.includes(result as DeliveryResult)
+      ) {
         throw new InputError(
           `Invalid result '${String(result)}': use one of ${RESULTS.join(
             ', ',
           )}`,
         );
       }
-      query.where('result', result);
+      filter.result = result as DeliveryResult;
     }
+    let after: string | undefined;
     if (cursor !== undefined && cursor !== '') {
       if (typeof cursor !== 'string') {
         throw new InputError('Invalid cursor: pass it once');
       }
-      const id = decodeCursor(cursor);
-      query.where('id', '<', isPostgres ? id.toString() : Number(id));
+      after = cursor;
     }
-    const rows = await query;
-    const page = rows.slice(0, limit);
-    res.json({
-      items: page.map(row => rowToDelivery(row)),
-      ...(rows.length > limit
-        ? { nextCursor: encodeCursor(String(page[page.length - 1].id)) }
-        : {}),
-    });
+    res.json(await deliveries.list(filter, { limit, cursor: after }));
   });
 
   router.get('/deliveries/:id', async (req, res) => {
@@ -114,13 +97,13 @@ export function createDeliveriesRouter(options: {
       slipwayDeliveryReadPermission,
       'Reading webhook deliveries',
     );
-    const row = await knex('webhook_deliveries')
-      .where('delivery_id', req.params.id)
-      .first();
-    if (!row) {
+    const delivery = await deliveries.get(req.params.id, {
+      withPayload: true,
+    });
+    if (!delivery) {
       throw new NotFoundError(`No webhook delivery '${req.params.id}'`);
     }
-    res.json(rowToDelivery(row, true));
+    res.json(delivery);
   });
 
   const audit = auditRequest(options.auditor, 'delivery-reprocess', req => ({

@@ -1,36 +1,16 @@
 import type { OasisEvent } from '@slipway/plugin-slipway-common';
 import { Knex } from 'knex';
-import { OasisEventStore, PreparedEvent } from '../oasis/OasisEventStore';
-import { recordTriggers } from '../triggers/triggerFacts';
+import type { PreparedEvent } from '../oasis/OasisEventStore';
+import type { GithubEventStores } from './stores';
 
 /** Longest dedup key stored (the column's width). */
 const MAX_KEY_LENGTH = 400;
-
-/** Rows per statement, far below the bind-parameter limits of both drivers. */
-const CHUNK = 500;
 
 /** An event ready to insert, with the key that deduplicates it (if any). */
 export interface KeyedEvent {
   row: PreparedEvent;
   /** Same key, same fact: stored once, whoever sees it first. */
   dedupKey?: string;
-}
-
-/**
- * A `case <column> when ? then ? … end` expression with its bindings, to
- * give many rows each their own value in one update statement.
- */
-export function caseOf(
-  knex: Knex,
-  column: string,
-  values: Array<[string, string]>,
-  cast?: string,
-): Knex.Raw {
-  const then = cast ? `cast(? as ${cast})` : '?';
-  return knex.raw(
-    `case ?? ${values.map(() => `when ? then ${then}`).join(' ')} end`,
-    [column, ...values.flat()],
-  );
 }
 
 /** The key as stored (cut to the column's width). */
@@ -47,15 +27,15 @@ function keyOf(e: KeyedEvent): string | undefined {
  */
 export async function insertGithubEvents(
   trx: Knex.Transaction,
-  store: OasisEventStore,
+  stores: GithubEventStores,
   events: KeyedEvent[],
 ): Promise<Array<OasisEvent | undefined>> {
-  const stored = await insertKeyedEvents(trx, store, events);
-  await recordTriggers(
-    trx,
+  const stored = await insertKeyedEvents(trx, stores, events);
+  await stores.triggers.record(
     stored.flatMap((event, i) =>
       event ? [{ event, dedupKey: keyOf(events[i]) }] : [],
     ),
+    { trx },
   );
   return stored;
 }
@@ -72,7 +52,7 @@ export async function insertGithubEvents(
  */
 export async function insertKeyedEvents(
   trx: Knex.Transaction,
-  store: OasisEventStore,
+  stores: Pick<GithubEventStores, 'events' | 'keys'>,
   events: KeyedEvent[],
 ): Promise<Array<OasisEvent | undefined>> {
   // The first event with a key in this call owns it.
@@ -82,22 +62,9 @@ export async function insertKeyedEvents(
     if (key !== undefined && !owner.has(key)) owner.set(key, i);
   });
 
-  const claimed = new Set<string>();
   // Sorted, so concurrent writers take key locks in one order (no deadlock).
   const keys = [...owner.keys()].sort();
-  const at = new Date();
-  for (let i = 0; i < keys.length; i += CHUNK) {
-    const rows: Array<{ dedup_key: string }> = await trx('oasis_event_keys')
-      .insert(
-        keys
-          .slice(i, i + CHUNK)
-          .map(key => ({ dedup_key: key, event_id: 0, created_at: at })),
-      )
-      .onConflict('dedup_key')
-      .ignore()
-      .returning('dedup_key');
-    rows.forEach(r => claimed.add(r.dedup_key));
-  }
+  const claimed = await stores.keys.claim(keys, new Date(), { trx });
 
   const kept: number[] = [];
   events.forEach((e, i) => {
@@ -106,7 +73,7 @@ export async function insertKeyedEvents(
       kept.push(i);
     }
   });
-  const stored = await store.insertPrepared(
+  const stored = await stores.events.insertPrepared(
     trx,
     kept.map(i => events[i].row),
   );
@@ -118,14 +85,6 @@ export async function insertKeyedEvents(
     const key = keyOf(events[index]);
     if (key !== undefined) pointers.push([key, stored[j].id]);
   });
-  for (let i = 0; i < pointers.length; i += CHUNK) {
-    const chunk = pointers.slice(i, i + CHUNK);
-    await trx('oasis_event_keys')
-      .whereIn(
-        'dedup_key',
-        chunk.map(([key]) => key),
-      )
-      .update({ event_id: caseOf(trx, 'dedup_key', chunk, 'bigint') });
-  }
+  await stores.keys.pointAt(pointers, { trx });
   return result;
 }

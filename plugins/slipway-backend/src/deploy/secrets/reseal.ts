@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Knex } from 'knex';
+import type { DeployStore } from '../DeployStore';
 import { json } from '../store/rows';
 import { SecretBox } from './SecretBox';
 
@@ -11,38 +11,33 @@ import { SecretBox } from './SecretBox';
  * Returns how many rows changed.
  */
 export async function resealSecrets(
-  knex: Knex,
+  store: Pick<DeployStore, 'apps' | 'deployments'>,
   box: SecretBox,
   logger?: LoggerService,
 ): Promise<number> {
   if (!box.canSeal) return 0;
   let changed = 0;
-  const apps = await knex('apps')
-    .whereNot('secret_env', '{}')
-    .select('name', 'secret_env');
-  for (const row of apps) {
-    const resealed = box.resealEnv(row.name, json(row.secret_env, {}));
+  for (const app of await store.apps.listSealedSecretEnv()) {
+    const resealed = box.resealEnv(app.name, json(app.secretEnv, {}));
     if (!resealed) continue;
-    changed += await knex('apps')
-      .where({ name: row.name, secret_env: row.secret_env })
-      .update({ secret_env: JSON.stringify(resealed) });
+    changed += await store.apps.replaceSecretEnv(
+      app.name,
+      app.secretEnv,
+      resealed,
+    );
   }
   let afterId = '0';
   for (;;) {
-    const rows = await knex('deployments')
-      .where('id', '>', afterId)
-      .where('config', 'like', '%"secretEnv":{"%')
-      .orderBy('id')
-      .limit(200)
-      .select('id', 'app', 'config');
+    const rows = await store.deployments.listWithSecretEnv(afterId, 200);
     if (!rows.length) break;
     for (const row of rows) {
       const config = json<Record<string, any>>(row.config, {});
       const resealed = box.resealEnv(row.app, config.secretEnv ?? {});
       if (!resealed) continue;
-      changed += await knex('deployments')
-        .where({ id: row.id, config: row.config })
-        .update({ config: JSON.stringify({ ...config, secretEnv: resealed }) });
+      changed += await store.deployments.replaceConfig(row.id, row.config, {
+        ...config,
+        secretEnv: resealed,
+      });
     }
     afterId = String(rows[rows.length - 1].id);
   }

@@ -105,8 +105,8 @@ describe('secret env at rest', () => {
       const rotated = box(NEW, OLD);
       const store = new DeployStore(knex, rotated);
       await store.deployments.queue('legacy', { trigger: 'manual' });
-      expect(await resealSecrets(knex, rotated)).toBe(3);
-      expect(await resealSecrets(knex, rotated)).toBe(0);
+      expect(await resealSecrets(store, rotated)).toBe(3);
+      expect(await resealSecrets(store, rotated)).toBe(0);
       expect(await dump()).not.toMatch(/v1:old:/);
       const onlyNew = box(NEW);
       const app = await new DeployStore(knex, onlyNew).apps.require('legacy');

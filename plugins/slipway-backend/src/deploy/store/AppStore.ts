@@ -127,6 +127,33 @@ export class AppStore {
   }
 
   /**
+   * The sealed secret env of every app that has any, as stored (the text
+   * {@link AppStore.replaceSecretEnv} compares against).
+   */
+  async listSealedSecretEnv(): Promise<
+    Array<{ name: string; secretEnv: string }>
+  > {
+    const rows = await this.knex('apps')
+      .whereNot('secret_env', '{}')
+      .select('name', 'secret_env');
+    return rows.map(r => ({ name: r.name, secretEnv: r.secret_env }));
+  }
+
+  /**
+   * Replaces an app's sealed secret env only if it is still `stored` (as
+   * read): a concurrent write is never lost. Returns 1 if it changed, else 0.
+   */
+  async replaceSecretEnv(
+    name: string,
+    stored: string,
+    sealed: Record<string, string>,
+  ): Promise<number> {
+    return this.knex('apps')
+      .where({ name, secret_env: stored })
+      .update({ secret_env: JSON.stringify(sealed) });
+  }
+
+  /**
    * Inserts the app and its first deployment in one transaction, so an app
    * never exists without the deployment its creation promised.
    */

@@ -93,6 +93,38 @@ export class DeploymentStore {
   }
 
   /**
+   * Up to `limit` deployments after `afterId` (in id order) whose config
+   * snapshot holds secret env, with the snapshot as stored (the text
+   * {@link DeploymentStore.replaceConfig} compares against).
+   */
+  async listWithSecretEnv(
+    afterId: string,
+    limit: number,
+  ): Promise<Array<{ id: number | string; app: string; config: string }>> {
+    const rows = await this.knex('deployments')
+      .where('id', '>', afterId)
+      .where('config', 'like', '%"secretEnv":{"%')
+      .orderBy('id')
+      .limit(limit)
+      .select('id', 'app', 'config');
+    return rows.map(r => ({ id: r.id, app: r.app, config: r.config }));
+  }
+
+  /**
+   * Replaces a deployment's config snapshot only if it is still `stored`
+   * (as read): a concurrent write is never lost. Returns 1 if it changed.
+   */
+  async replaceConfig(
+    id: number | string,
+    stored: string,
+    config: Record<string, unknown>,
+  ): Promise<number> {
+    return this.knex('deployments')
+      .where({ id, config: stored })
+      .update({ config: JSON.stringify(config) });
+  }
+
+  /**
    * The deployment of the app queued with this dedup key (see
    * `DeploymentRequest.dedupKey`), if any. A queue that broke the key's
    * unique index left nothing behind; this tells the caller which
