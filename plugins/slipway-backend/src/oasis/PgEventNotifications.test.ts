@@ -81,7 +81,7 @@ describeOnPg('PgEventNotifications', () => {
       );
       // Not left behind by the test: the real close, then the server sees it.
       knex.client.destroyRawConnection = destroy;
-      await knex.raw('select pg_terminate_backend(?)', [pid]);
+      await knex.raw('select pg_terminate_backend(?)', [pid!]);
     },
   );
 });
