@@ -91,6 +91,36 @@ function link(value: unknown): string | null {
   return typeof value === 'string' && httpUrl(value) ? value : null;
 }
 
+/** What one mapper makes of a delivery: the event, minus what every event shares. */
+interface EventMapping {
+  input: Omit<OasisEventInput, 'source' | 'kind' | 'repo'>;
+  dedupKey?: string;
+}
+
+/** What every mapper gets besides the payload. */
+interface MapperContext {
+  repo: string | null;
+  vtid: VtidExtractor;
+  /** The meta every event of a delivery carries (delivery id, action, sender). */
+  common: { deliveryId: string; action: string | null; sender: string | null };
+}
+
+/**
+ * One mapper per mapped event type (workflow_run aside: the polling fallback
+ * shares its mapping). A mapper returns null when the payload lacks the
+ * object the event is about; the delivery is then `ignored`.
+ */
+const EVENT_MAPPERS: Record<
+  Exclude<(typeof MAPPED_GITHUB_EVENTS)[number], 'workflow_run'>,
+  (payload: Json, context: MapperContext) => EventMapping | null
+> = {
+  workflow_job: mapWorkflowJob,
+  check_run: mapCheckRun,
+  check_suite: mapCheckSuite,
+  pull_request: mapPullRequest,
+  push: mapPush,
+};
+
 /**
  * Turns one GitHub delivery into OASIS events. Pure: the caller adds the
  * entityRef (a catalog lookup) and persists. Unmapped event types and
@@ -107,184 +137,215 @@ export function mapGithubDelivery(
     action: str(payload?.action),
     sender: str(payload?.sender?.login),
   };
-  const one = (
-    input: Omit<OasisEventInput, 'source' | 'kind' | 'repo'>,
-    dedupKey?: string,
-  ): MappedDelivery => ({
+  const ignored: MappedDelivery = { result: 'ignored', repo, events: [] };
+  if (eventName === 'workflow_run') {
+    const run = payload.workflow_run;
+    if (!run || typeof run !== 'object') {
+      return ignored;
+    }
+    return mapWorkflowRun(run, payload, context, { ...common, polled: false });
+  }
+  const mapper = Object.hasOwn(EVENT_MAPPERS, eventName)
+    ? EVENT_MAPPERS[eventName as keyof typeof EVENT_MAPPERS]
+    : undefined;
+  const mapped = mapper?.(payload, { repo, vtid: context.vtid, common });
+  if (!mapped) {
+    return ignored;
+  }
+  return {
     result: 'stored',
     repo,
     events: [
       {
-        input: { ...input, source: 'github.actions', kind: eventName, repo },
-        dedupKey,
+        input: {
+          ...mapped.input,
+          source: 'github.actions',
+          kind: eventName,
+          repo,
+        },
+        dedupKey: mapped.dedupKey,
       },
     ],
-  });
-  const ignored: MappedDelivery = { result: 'ignored', repo, events: [] };
+  };
+}
 
-  switch (eventName) {
-    case 'workflow_run': {
-      const run = payload.workflow_run;
-      if (!run || typeof run !== 'object') {
-        return ignored;
-      }
-      return mapWorkflowRun(run, payload, context, {
-        ...common,
-        polled: false,
-      });
-    }
-    case 'workflow_job': {
-      const job = payload.workflow_job;
-      if (!job || typeof job !== 'object') {
-        return ignored;
-      }
-      return one({
-        module: 'WORKFLOW',
-        status: githubRunStatus(job.status, job.conclusion),
-        title: title('JOB', payload.action),
-        ref: str(job.head_branch),
-        link: link(job.html_url),
-        ...context.vtid.extract([job.head_branch]),
-        meta: {
-          ...common,
-          job: job.name,
-          jobId: job.id,
-          runId: job.run_id,
-          runAttempt: job.run_attempt,
-          workflow: job.workflow_name ?? null,
-          conclusion: job.conclusion ?? null,
-          headSha: job.head_sha,
-          runner: job.runner_name ?? null,
-        },
-      });
-    }
-    case 'check_run': {
-      const check = payload.check_run;
-      if (!check || typeof check !== 'object') {
-        return ignored;
-      }
-      const branch = str(check.check_suite?.head_branch);
-      return one({
-        module: 'CHECK',
-        status: githubRunStatus(check.status, check.conclusion),
-        title: title('CHECK', payload.action),
-        ref: branch,
-        link: link(check.html_url),
-        ...context.vtid.extract([branch, check.output?.title]),
-        meta: {
-          ...common,
-          name: check.name,
-          checkRunId: check.id,
-          conclusion: check.conclusion ?? null,
-          headSha: check.head_sha,
-          app: check.app?.slug ?? null,
-          pullRequests: (check.pull_requests ?? []).map((p: Json) => p.number),
-        },
-      });
-    }
-    case 'check_suite': {
-      const suite = payload.check_suite;
-      if (!suite || typeof suite !== 'object') {
-        return ignored;
-      }
-      const branch = str(suite.head_branch);
-      return one({
-        module: 'CHECK',
-        status: githubRunStatus(suite.status, suite.conclusion),
-        title: title('CHECK-SUITE', payload.action),
-        ref: branch,
-        link:
-          repo && typeof suite.head_sha === 'string'
-            ? link(`https://github.com/${repo}/commit/${suite.head_sha}`)
-            : null,
-        ...context.vtid.extract([branch, suite.head_commit?.message]),
-        meta: {
-          ...common,
-          checkSuiteId: suite.id,
-          conclusion: suite.conclusion ?? null,
-          headSha: suite.head_sha,
-          app: suite.app?.slug ?? null,
-        },
-      });
-    }
-    case 'pull_request': {
-      const pr = payload.pull_request;
-      if (!pr || typeof pr !== 'object') {
-        return ignored;
-      }
-      const merged = Boolean(pr.merged);
-      let status: OasisStatus = 'info';
-      if (payload.action === 'closed') {
-        status = merged ? 'success' : 'cancelled';
-      }
-      return one({
-        module: 'PR',
-        status,
-        title: title(
-          'PR',
-          payload.action === 'closed' && merged ? 'merged' : payload.action,
-        ),
-        ref: str(pr.head?.ref),
-        link: link(pr.html_url),
-        ...context.vtid.extract([pr.title, pr.head?.ref]),
-        meta: {
-          ...common,
-          number: pr.number ?? payload.number,
-          prTitle: str(pr.title),
-          merged,
-          draft: Boolean(pr.draft),
-          state: pr.state,
-          baseRef: str(pr.base?.ref),
-          headSha: str(pr.head?.sha),
-          author: str(pr.user?.login),
-        },
-      });
-    }
-    case 'push': {
-      if (typeof payload.ref !== 'string') {
-        return ignored;
-      }
-      const commits: Json[] = Array.isArray(payload.commits)
-        ? payload.commits
-        : [];
-      const branch = branchOf(payload.ref);
-      return one(
-        {
-          module: 'PUSH',
-          status: 'info',
-          title: title('PUSH', pushAction(payload)),
-          ref: branch,
-          link: link(payload.compare),
-          ...context.vtid.extract([
-            branch,
-            ...commits.map(c => str(c?.message)),
-            str(payload.head_commit?.message),
-          ]),
-          meta: {
-            ...common,
-            action: null,
-            fullRef: payload.ref,
-            pusher: str(payload.pusher?.name),
-            commits: commits.length,
-            headSha: str(payload.after),
-            before: str(payload.before),
-            forced: Boolean(payload.forced),
-            created: Boolean(payload.created),
-            deleted: Boolean(payload.deleted),
-            headCommitMessage:
-              str(payload.head_commit?.message)?.split('\n')[0] ?? null,
-          },
-        },
-        // A replayed push (same body, new delivery id) is the same fact.
-        // The ref goes last: keys are cut at 400 characters.
-        `push:${(repo ?? '').toLowerCase()}:${str(payload.before)}:${str(
-          payload.after,
-        )}:${payload.ref}`,
-      );
-    }
-    default:
-      return ignored;
+function objectOf(value: unknown): Json | null {
+  return value && typeof value === 'object' ? (value as Json) : null;
+}
+
+function mapWorkflowJob(
+  payload: Json,
+  { vtid, common }: MapperContext,
+): EventMapping | null {
+  const job = objectOf(payload.workflow_job);
+  if (!job) {
+    return null;
   }
+  return {
+    input: {
+      module: 'WORKFLOW',
+      status: githubRunStatus(job.status, job.conclusion),
+      title: title('JOB', payload.action),
+      ref: str(job.head_branch),
+      link: link(job.html_url),
+      ...vtid.extract([job.head_branch]),
+      meta: {
+        ...common,
+        job: job.name,
+        jobId: job.id,
+        runId: job.run_id,
+        runAttempt: job.run_attempt,
+        workflow: job.workflow_name ?? null,
+        conclusion: job.conclusion ?? null,
+        headSha: job.head_sha,
+        runner: job.runner_name ?? null,
+      },
+    },
+  };
+}
+
+function mapCheckRun(
+  payload: Json,
+  { vtid, common }: MapperContext,
+): EventMapping | null {
+  const check = objectOf(payload.check_run);
+  if (!check) {
+    return null;
+  }
+  const branch = str(check.check_suite?.head_branch);
+  return {
+    input: {
+      module: 'CHECK',
+      status: githubRunStatus(check.status, check.conclusion),
+      title: title('CHECK', payload.action),
+      ref: branch,
+      link: link(check.html_url),
+      ...vtid.extract([branch, check.output?.title]),
+      meta: {
+        ...common,
+        name: check.name,
+        checkRunId: check.id,
+        conclusion: check.conclusion ?? null,
+        headSha: check.head_sha,
+        app: check.app?.slug ?? null,
+        pullRequests: (check.pull_requests ?? []).map((p: Json) => p.number),
+      },
+    },
+  };
+}
+
+function mapCheckSuite(
+  payload: Json,
+  { repo, vtid, common }: MapperContext,
+): EventMapping | null {
+  const suite = objectOf(payload.check_suite);
+  if (!suite) {
+    return null;
+  }
+  const branch = str(suite.head_branch);
+  return {
+    input: {
+      module: 'CHECK',
+      status: githubRunStatus(suite.status, suite.conclusion),
+      title: title('CHECK-SUITE', payload.action),
+      ref: branch,
+      link:
+        repo && typeof suite.head_sha === 'string'
+          ? link(`https://github.com/${repo}/commit/${suite.head_sha}`)
+          : null,
+      ...vtid.extract([branch, suite.head_commit?.message]),
+      meta: {
+        ...common,
+        checkSuiteId: suite.id,
+        conclusion: suite.conclusion ?? null,
+        headSha: suite.head_sha,
+        app: suite.app?.slug ?? null,
+      },
+    },
+  };
+}
+
+function mapPullRequest(
+  payload: Json,
+  { vtid, common }: MapperContext,
+): EventMapping | null {
+  const pr = objectOf(payload.pull_request);
+  if (!pr) {
+    return null;
+  }
+  const merged = Boolean(pr.merged);
+  let status: OasisStatus = 'info';
+  if (payload.action === 'closed') {
+    status = merged ? 'success' : 'cancelled';
+  }
+  return {
+    input: {
+      module: 'PR',
+      status,
+      title: title(
+        'PR',
+        payload.action === 'closed' && merged ? 'merged' : payload.action,
+      ),
+      ref: str(pr.head?.ref),
+      link: link(pr.html_url),
+      ...vtid.extract([pr.title, pr.head?.ref]),
+      meta: {
+        ...common,
+        number: pr.number ?? payload.number,
+        prTitle: str(pr.title),
+        merged,
+        draft: Boolean(pr.draft),
+        state: pr.state,
+        baseRef: str(pr.base?.ref),
+        headSha: str(pr.head?.sha),
+        author: str(pr.user?.login),
+      },
+    },
+  };
+}
+
+function mapPush(
+  payload: Json,
+  { repo, vtid, common }: MapperContext,
+): EventMapping | null {
+  if (typeof payload.ref !== 'string') {
+    return null;
+  }
+  const commits: Json[] = Array.isArray(payload.commits) ? payload.commits : [];
+  const branch = branchOf(payload.ref);
+  return {
+    input: {
+      module: 'PUSH',
+      status: 'info',
+      title: title('PUSH', pushAction(payload)),
+      ref: branch,
+      link: link(payload.compare),
+      ...vtid.extract([
+        branch,
+        ...commits.map(c => str(c?.message)),
+        str(payload.head_commit?.message),
+      ]),
+      meta: {
+        ...common,
+        action: null,
+        fullRef: payload.ref,
+        pusher: str(payload.pusher?.name),
+        commits: commits.length,
+        headSha: str(payload.after),
+        before: str(payload.before),
+        forced: Boolean(payload.forced),
+        created: Boolean(payload.created),
+        deleted: Boolean(payload.deleted),
+        headCommitMessage:
+          str(payload.head_commit?.message)?.split('\n')[0] ?? null,
+      },
+    },
+    // A replayed push (same body, new delivery id) is the same fact.
+    // The ref goes last: keys are cut at 400 characters.
+    dedupKey: `push:${(repo ?? '').toLowerCase()}:${str(payload.before)}:${str(
+      payload.after,
+    )}:${payload.ref}`,
+  };
 }
 
 function pushAction(payload: Json): string {

@@ -902,10 +902,15 @@ export const spec = {
             },
           },
           deployment: {
-            nullable: true,
-            allOf: [
+            description: "The deployment serving the entity's app, or null.",
+            oneOf: [
               {
                 $ref: '#/components/schemas/Deployment',
+              },
+              {
+                type: 'object',
+                nullable: true,
+                enum: [null],
               },
             ],
           },
