@@ -103,6 +103,39 @@ export function parseAppInput(
       ].join(', ')}.`,
     );
   }
+  const out: Partial<AppInput> = {
+    ...parseIdentity(body, mode),
+    ...parseSource(body, mode),
+  };
+  if (body.port !== undefined || mode === 'create') {
+    out.port = numberIn(body.port, 'port', 1, 65535) ?? 8080;
+  }
+  if (body.env !== undefined || mode === 'create') {
+    out.env = envMap(body.env, 'env');
+  }
+  if (body.secretEnv !== undefined || mode === 'create') {
+    out.secretEnv = envMap(body.secretEnv, 'secretEnv');
+  }
+  if (body.resources !== undefined || mode === 'create') {
+    out.resources = parseResources(body.resources);
+  }
+  if ('healthCheck' in body) {
+    out.healthCheck = parseHealthCheck(body.healthCheck);
+  }
+  if ('entityRef' in body) {
+    out.entityRef = optionalString(body.entityRef, 'entityRef');
+  }
+  if ('autoDeploy' in body) {
+    out.autoDeploy = parseAutoDeploy(body.autoDeploy);
+  }
+  return out;
+}
+
+/** The app's name (create) and the refusal to rename (update). */
+function parseIdentity(
+  body: Record<string, unknown>,
+  mode: 'create' | 'update',
+): Partial<AppInput> {
   const out: Partial<AppInput> = {};
   if (mode === 'create') {
     out.name = validateAppName(body.name);
@@ -116,6 +149,15 @@ export function parseAppInput(
       'An app cannot be renamed; create a new app and delete this one.',
     );
   }
+  return out;
+}
+
+/** Where the app's source is: repository, ref, build context, Dockerfile. */
+function parseSource(
+  body: Record<string, unknown>,
+  mode: 'create' | 'update',
+): Partial<AppInput> {
+  const out: Partial<AppInput> = {};
   if (body.repoUrl !== undefined) {
     out.repoUrl = optionalString(body.repoUrl, 'repoUrl');
   }
@@ -140,69 +182,50 @@ export function parseAppInput(
       'dockerfilePath',
     );
   }
-  if (body.port !== undefined || mode === 'create') {
-    out.port = numberIn(body.port, 'port', 1, 65535) ?? 8080;
-  }
-  if (body.env !== undefined || mode === 'create') {
-    out.env = envMap(body.env, 'env');
-  }
-  if (body.secretEnv !== undefined || mode === 'create') {
-    out.secretEnv = envMap(body.secretEnv, 'secretEnv');
-  }
-  if (body.resources !== undefined || mode === 'create') {
-    const r = body.resources ?? {};
-    if (!isObject(r)) {
-      throw new InputError('resources must be { memoryMb?, cpus? }.');
-    }
-    out.resources = {
-      memoryMb: numberIn(r.memoryMb, 'resources.memoryMb', 8, 1024 * 1024),
-      cpus: numberIn(r.cpus, 'resources.cpus', 0.01, 1024, false),
-    };
-  }
-  if ('healthCheck' in body) {
-    const h = body.healthCheck;
-    if (h === null || h === undefined) {
-      out.healthCheck = undefined;
-    } else {
-      if (
-        !isObject(h) ||
-        typeof h.path !== 'string' ||
-        !h.path.startsWith('/')
-      ) {
-        throw new InputError(
-          'healthCheck.path is required and must start with "/" (e.g. "/healthz").',
-        );
-      }
-      // eslint-disable-next-line no-control-regex
-      if (/[\s'"\\`$\x00-\x1f]/.test(h.path) || h.path.length > 500) {
-        throw new InputError(
-          'healthCheck.path must be a plain URL path without spaces, quotes, backslashes or $.',
-        );
-      }
-      out.healthCheck = {
-        path: h.path,
-        timeoutSeconds: numberIn(
-          h.timeoutSeconds,
-          'healthCheck.timeoutSeconds',
-          1,
-          3600,
-        ),
-        intervalSeconds: numberIn(
-          h.intervalSeconds,
-          'healthCheck.intervalSeconds',
-          1,
-          300,
-        ),
-      };
-    }
-  }
-  if ('entityRef' in body) {
-    out.entityRef = optionalString(body.entityRef, 'entityRef');
-  }
-  if ('autoDeploy' in body) {
-    out.autoDeploy = parseAutoDeploy(body.autoDeploy);
-  }
   return out;
+}
+
+function parseResources(value: unknown): AppInput['resources'] {
+  const r = value ?? {};
+  if (!isObject(r)) {
+    throw new InputError('resources must be { memoryMb?, cpus? }.');
+  }
+  return {
+    memoryMb: numberIn(r.memoryMb, 'resources.memoryMb', 8, 1024 * 1024),
+    cpus: numberIn(r.cpus, 'resources.cpus', 0.01, 1024, false),
+  };
+}
+
+function parseHealthCheck(h: unknown): AppInput['healthCheck'] {
+  if (h === null || h === undefined) {
+    return undefined;
+  }
+  if (!isObject(h) || typeof h.path !== 'string' || !h.path.startsWith('/')) {
+    throw new InputError(
+      'healthCheck.path is required and must start with "/" (e.g. "/healthz").',
+    );
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\s'"\\`$\x00-\x1f]/.test(h.path) || h.path.length > 500) {
+    throw new InputError(
+      'healthCheck.path must be a plain URL path without spaces, quotes, backslashes or $.',
+    );
+  }
+  return {
+    path: h.path,
+    timeoutSeconds: numberIn(
+      h.timeoutSeconds,
+      'healthCheck.timeoutSeconds',
+      1,
+      3600,
+    ),
+    intervalSeconds: numberIn(
+      h.intervalSeconds,
+      'healthCheck.intervalSeconds',
+      1,
+      300,
+    ),
+  };
 }
 
 /** Most workflows an app can require. */
