@@ -70,7 +70,10 @@ export interface CicdStatus {
 }
 
 /**
- * One line of a deployment's build and run log.
+ * One line of a deployment's build and run log (`LogLine` of the API).
+ * {@link SlipwayHttpClient} always fills every field; they are optional so
+ * that other {@link SlipwayApi} implementations (test doubles) may leave
+ * them out.
  *
  * @public
  */
@@ -83,7 +86,7 @@ export interface DeploymentLogLine {
   line: string;
   /** Pipeline step that wrote the line (clone, build, run, health, switch). */
   step?: string;
-  stream?: string;
+  /** ISO 8601 timestamp of when the line was stored. */
   createdAt?: string;
 }
 
