@@ -127,6 +127,10 @@ function typeOf(schema, refs, where) {
       throw new Error(`${where}: unsupported schema keyword ${key}`);
     }
   }
+  if (schema.nullable && !schema.type) {
+    // The backend's request validator (ajv) refuses the whole spec then.
+    throw new Error(`${where}: nullable needs a type beside it`);
+  }
   const nullable = t => (schema.nullable ? `${t} | null` : t);
   if (schema.enum) {
     return nullable(schema.enum.map(v => JSON.stringify(v)).join(' | '));

@@ -1,10 +1,16 @@
 // The shapes of the HTTP API are generated from the backend's openapi.yaml
 // (./generated, `yarn schema:generate`); their documentation is written
 // there. The types below are what the spec cannot say as precisely.
-import type { OasisEvent, DeploymentStatus, OasisStatus } from './generated';
+import type {
+  ComponentHealth,
+  DeploymentStatus,
+  OasisEvent,
+  OasisStatus,
+} from './generated';
 
 export type {
   AutoDeploySpec,
+  ComponentHealth,
   Deployment,
   DeploymentStatus,
   HealthCheckSpec,
@@ -63,17 +69,6 @@ export const FINISHED_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
   'cancelled',
   'superseded',
 ];
-
-/**
- * State of one dependency as reported by `GET /api/slipway/health`.
- *
- * @public
- */
-export interface ComponentHealth {
-  status: 'ok' | 'unavailable';
-  /** Why it is unavailable, or what was reached. */
-  message?: string;
-}
 
 /**
  * Body of `GET /api/slipway/health` for a signed-in user or a service.

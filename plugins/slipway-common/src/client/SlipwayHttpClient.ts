@@ -103,13 +103,15 @@ export class SlipwayHttpClient implements SlipwayApi {
     return (await bodyOf(await this.api.getHealth(), [503])) as SlipwayHealth;
   }
 
-  listEvents(
+  async listEvents(
     filter: OasisEventFilter = {},
     page: PageRequest = {},
   ): Promise<Page<OasisEvent>> {
-    return this.api
-      .listEvents({ query: filterParams({ ...filter, ...page }) })
-      .then(r => bodyOf(r));
+    return bodyOf(
+      await this.api.listEvents({
+        query: filterParams({ ...filter, ...page }),
+      }),
+    );
   }
 
   async streamEvents(
@@ -150,11 +152,7 @@ export class SlipwayHttpClient implements SlipwayApi {
   }
 
   async getCicdStatus(entityRef: string): Promise<CicdStatus> {
-    // The spec leaves the body's shape to its description; CicdStatus is it.
-    const body = await bodyOf(
-      await this.api.getCicdStatus({ query: { entityRef } }),
-    );
-    return body as unknown as CicdStatus;
+    return bodyOf(await this.api.getCicdStatus({ query: { entityRef } }));
   }
 
   async getApp(name: string): Promise<SlipwayApp> {

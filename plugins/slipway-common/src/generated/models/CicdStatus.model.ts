@@ -6,10 +6,24 @@
 // * `yarn schema:generate`.                                         *
 // ******************************************************************
 
+import type { Deployment } from './Deployment.model';
+import type { WorkflowRunSummary } from './WorkflowRunSummary.model';
+
 /**
- * \{ repo, defaultBranch, branches: [\{ branch, workflows: [...] \}],
- * deployment, webhook: \{ connected, lastDeliveryAt \} \}
+ * The CI/CD status of an entity, built from OASIS events.
  *
  * @public
  */
-export type CicdStatus = Record<string, unknown>;
+export interface CicdStatus {
+  repo: string | null;
+  defaultBranch: string | null;
+  branches: Array<{
+    branch: string;
+    workflows: WorkflowRunSummary[];
+  }>;
+  deployment: Deployment | null;
+  webhook: {
+    connected: boolean;
+    lastDeliveryAt?: string | null;
+  };
+}

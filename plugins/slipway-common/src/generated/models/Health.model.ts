@@ -6,6 +6,8 @@
 // * `yarn schema:generate`.                                         *
 // ******************************************************************
 
+import type { ComponentHealth } from './ComponentHealth.model';
+
 /**
  * Anonymous callers get \{ status \} only; signed-in ones also database and
  * docker.
@@ -14,23 +16,13 @@
  */
 export interface Health {
   status: 'ok' | 'degraded';
-  database?: {
-    status: 'ok' | 'unavailable';
-    /**
-     * Why it is unavailable, or what was reached.
-     */
-    message?: string;
+  database?: ComponentHealth & {
     /**
      * The knex client, e.g. pg or better-sqlite3.
      */
     client?: string;
   };
-  docker?: {
-    status: 'ok' | 'unavailable';
-    /**
-     * Why it is unavailable, or what was reached.
-     */
-    message?: string;
+  docker?: ComponentHealth & {
     endpoint: string;
     apiVersion?: string;
   };

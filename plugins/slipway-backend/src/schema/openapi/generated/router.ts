@@ -838,11 +838,124 @@ export const spec = {
           },
         },
       },
-      CicdStatus: {
+      WorkflowRunSummary: {
         type: 'object',
         description:
-          '{ repo, defaultBranch, branches: [{ branch, workflows: [...] }], deployment, webhook: { connected, lastDeliveryAt } }\n',
-        additionalProperties: true,
+          'Latest run of one workflow on one branch, from GET /cicd/status.',
+        required: ['name', 'runId', 'status'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          runId: {
+            oneOf: [
+              {
+                type: 'integer',
+              },
+              {
+                type: 'string',
+              },
+            ],
+          },
+          runNumber: {
+            type: 'integer',
+          },
+          status: {
+            type: 'string',
+          },
+          conclusion: {
+            type: 'string',
+            nullable: true,
+          },
+          headSha: {
+            type: 'string',
+          },
+          url: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+          },
+          updatedAt: {
+            type: 'string',
+          },
+        },
+      },
+      CicdStatus: {
+        type: 'object',
+        description: 'The CI/CD status of an entity, built from OASIS events.',
+        required: [
+          'repo',
+          'defaultBranch',
+          'branches',
+          'deployment',
+          'webhook',
+        ],
+        properties: {
+          repo: {
+            type: 'string',
+            nullable: true,
+          },
+          defaultBranch: {
+            type: 'string',
+            nullable: true,
+          },
+          branches: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['branch', 'workflows'],
+              properties: {
+                branch: {
+                  type: 'string',
+                },
+                workflows: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/WorkflowRunSummary',
+                  },
+                },
+              },
+            },
+          },
+          deployment: {
+            type: 'object',
+            nullable: true,
+            allOf: [
+              {
+                $ref: '#/components/schemas/Deployment',
+              },
+            ],
+          },
+          webhook: {
+            type: 'object',
+            required: ['connected'],
+            properties: {
+              connected: {
+                type: 'boolean',
+              },
+              lastDeliveryAt: {
+                type: 'string',
+                nullable: true,
+              },
+            },
+          },
+        },
+      },
+      ComponentHealth: {
+        type: 'object',
+        description: 'State of one dependency as reported by GET /health.',
+        required: ['status'],
+        properties: {
+          status: {
+            type: 'string',
+            enum: ['ok', 'unavailable'],
+          },
+          message: {
+            type: 'string',
+            description: 'Why it is unavailable, or what was reached.',
+          },
+        },
       },
       Health: {
         type: 'object',
@@ -856,16 +969,12 @@ export const spec = {
           },
           database: {
             type: 'object',
-            required: ['status'],
+            allOf: [
+              {
+                $ref: '#/components/schemas/ComponentHealth',
+              },
+            ],
             properties: {
-              status: {
-                type: 'string',
-                enum: ['ok', 'unavailable'],
-              },
-              message: {
-                type: 'string',
-                description: 'Why it is unavailable, or what was reached.',
-              },
               client: {
                 type: 'string',
                 description: 'The knex client, e.g. pg or better-sqlite3.',
@@ -874,16 +983,13 @@ export const spec = {
           },
           docker: {
             type: 'object',
-            required: ['status', 'endpoint'],
+            allOf: [
+              {
+                $ref: '#/components/schemas/ComponentHealth',
+              },
+            ],
+            required: ['endpoint'],
             properties: {
-              status: {
-                type: 'string',
-                enum: ['ok', 'unavailable'],
-              },
-              message: {
-                type: 'string',
-                description: 'Why it is unavailable, or what was reached.',
-              },
               endpoint: {
                 type: 'string',
               },
