@@ -14,7 +14,7 @@ import {
   FINISHED_DEPLOYMENT_STATUSES,
 } from '@slipway/plugin-slipway-common';
 import { waitForEntity } from '../slipway/waitForEntity';
-import { slipwayFetch, slipwayJson } from '../slipway/backendClient';
+import { callSlipway, slipwayJson } from '../slipway/backendClient';
 import { examples } from './deploy.examples';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -165,20 +165,21 @@ export function createDeployAction(options: {
         }
       }
 
-      const name = encodeURIComponent(input.name);
+      const name = input.name;
       const queued = await ctx
         .checkpoint<{ id: string; status: string; url: string }>({
           key: `slipway.deploy.queue:${input.name}`,
           fn: async () => {
-            const existing = await slipwayFetch(call, `/apps/${name}`);
+            const existing = await callSlipway(call, (api, requestOptions) =>
+              api.getApp({ path: { name } }, requestOptions),
+            );
             let deployment: Deployment;
             if (existing.status === 404) {
               ctx.logger.info(`Creating the app ${input.name}`);
-              ({ deployment } = await slipwayJson<{ deployment: Deployment }>(
-                await slipwayFetch(call, '/apps', {
-                  method: 'POST',
-                  body: { name: input.name, ...fields },
-                }),
+              ({ deployment } = await slipwayJson(
+                await callSlipway(call, (api, requestOptions) =>
+                  api.createApp({ body: { name, ...fields } }, requestOptions),
+                ),
               ));
             } else {
               await slipwayJson(existing);
@@ -186,16 +187,23 @@ export function createDeployAction(options: {
                 `Updating the app ${input.name} and queueing a deployment`,
               );
               await slipwayJson(
-                await slipwayFetch(call, `/apps/${name}`, {
-                  method: 'PATCH',
-                  body: fields,
-                }),
+                await callSlipway(call, (api, requestOptions) =>
+                  api.updateApp(
+                    { path: { name }, body: fields },
+                    requestOptions,
+                  ),
+                ),
               );
-              deployment = await slipwayJson<Deployment>(
-                await slipwayFetch(call, `/apps/${name}/deployments`, {
-                  method: 'POST',
-                  body: input.ref ? { ref: input.ref } : {},
-                }),
+              deployment = await slipwayJson(
+                await callSlipway(call, (api, requestOptions) =>
+                  api.deploy(
+                    {
+                      path: { name },
+                      body: input.ref ? { ref: input.ref } : {},
+                    },
+                    requestOptions,
+                  ),
+                ),
               );
             }
             return {
@@ -232,10 +240,9 @@ export function createDeployAction(options: {
           }
           if (ctx.signal?.aborted) throw ctx.signal.reason;
           await sleep(1000);
-          const current = await slipwayJson<Deployment>(
-            await slipwayFetch(
-              call,
-              `/deployments/${encodeURIComponent(queued.id)}`,
+          const current = await slipwayJson(
+            await callSlipway(call, (api, requestOptions) =>
+              api.getDeployment({ path: { id: queued.id } }, requestOptions),
             ),
           );
           if (current.status !== last.status) {

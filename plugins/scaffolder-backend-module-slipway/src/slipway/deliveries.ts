@@ -1,12 +1,6 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
-import { slipwayFetch, slipwayJson } from './backendClient';
-
-interface DeliveryItem {
-  id: string;
-  event: string;
-  hookId: string | null;
-}
+import { callSlipway, slipwayJson } from './backendClient';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -38,20 +32,20 @@ export async function waitForPingDelivery(options: {
     // The scaffolder's own credentials: this only learns whether a ping of
     // the hook it just registered arrived (nothing of the payloads reaches
     // the user), and raw deliveries are for admins (slipway.delivery.read).
-    const response = await slipwayFetch(
+    const response = await callSlipway(
       {
         ...options,
         onBehalfOf: await options.auth.getOwnServiceCredentials(),
       },
-      '/deliveries?limit=100',
-      {},
+      (api, requestOptions) =>
+        api.listDeliveries({ query: { limit: 100 } }, requestOptions),
     );
     if (response.status === 404) {
       throw new ServiceUnavailableError(
         'Cannot verify the webhook: the Slipway backend has no /deliveries endpoint. Install @slipway/plugin-slipway-backend (or turn verify off).',
       );
     }
-    const page = await slipwayJson<{ items: DeliveryItem[] }>(response);
+    const page = await slipwayJson(response);
     return page.items.filter(
       item => item.event === 'ping' && String(item.hookId) === String(hookId),
     );

@@ -1,6 +1,5 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { OasisEvent } from '../types';
+import { useTestServer } from '../__testUtils__/testServer';
+import { Deployment, DeploymentStatus, OasisEvent } from '../types';
 import { ServerSentEvent, ServerSentEventParser } from './sse';
 import { SlipwayHttpClient } from './SlipwayHttpClient';
 
@@ -23,6 +22,20 @@ function event(id: string, title = `EVENT-${id}`): OasisEvent {
   };
 }
 
+function deployment(id: string, status: DeploymentStatus): Deployment {
+  return {
+    id,
+    app: 'shop',
+    status,
+    createdAt: '2026-11-24T10:00:00.000Z',
+    updatedAt: '2026-11-24T10:01:00.000Z',
+  };
+}
+
+function logLine(id: string, line: string) {
+  return { id, step: 'build', line, createdAt: '2026-11-24T10:00:00.000Z' };
+}
+
 describe('ServerSentEventParser', () => {
   it('parses messages split across chunks, CRLF, comments and multi-line data', () => {
     const seen: ServerSentEvent[] = [];
@@ -38,34 +51,12 @@ describe('ServerSentEventParser', () => {
 });
 
 describe('SlipwayHttpClient against a real HTTP server', () => {
-  let server: http.Server;
-  let baseUrl: string;
-  const requests: http.IncomingMessage[] = [];
-  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-  beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      requests.push(req);
-      handler(req, res);
-    });
-    await new Promise<void>(resolve =>
-      server.listen(0, '127.0.0.1', () => resolve()),
-    );
-    baseUrl = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/api/slipway`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise(resolve => server.close(resolve));
-  });
-  beforeEach(() => {
-    requests.length = 0;
-  });
+  const server = useTestServer();
+  const requests = server.requests;
 
   const client = () =>
     new SlipwayHttpClient({
-      discoveryApi: { getBaseUrl: async () => baseUrl },
+      discoveryApi: { getBaseUrl: async () => server.baseUrl },
       fetchApi: {
         fetch: (input, init) =>
           fetch(input, {
@@ -76,7 +67,7 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
     });
 
   it('sends filters and paging as query parameters', async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ items: [event('5')], nextCursor: 'c2' }));
     };
@@ -97,7 +88,7 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
   });
 
   it('reads the event stream with the user credentials and Last-Event-ID', async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(': hello\n\n');
       res.write(
@@ -134,7 +125,7 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
   });
 
   it('stops reading when aborted', async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`id: 1\nevent: oasis\ndata: ${JSON.stringify(event('1'))}\n\n`);
       // never ends
@@ -156,7 +147,7 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
   });
 
   it('turns error responses into ResponseError with the backend message', async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -174,15 +165,19 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
   });
 
   it('follows deployment logs as SSE and reports the final status', async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // What the backend's logs route writes: `event: log` with a LogLine,
+      // heartbeats, then `event: end` with the Deployment.
       res.write(
         'id: 1\nevent: log\ndata: {"id":"1","step":"build","line":"Step 1/3 : FROM scratch","createdAt":"2026-11-24T10:00:00Z"}\n\n',
       );
       res.write(': heartbeat\n\n');
-      res.write('event: log\ndata: plain text line\n\n');
+      res.write(
+        'id: 2\nevent: log\ndata: {"id":"2","step":"run","line":"listening on :8080","createdAt":"2026-11-24T10:00:01Z"}\n\n',
+      );
       res.end(
-        'event: end\ndata: {"id":"d1","app":"shop","status":"running"}\n\n',
+        `event: end\ndata: ${JSON.stringify(deployment('d1', 'running'))}\n\n`,
       );
     };
     const lines: Array<{ line: string; step?: string }> = [];
@@ -194,7 +189,7 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
     });
     expect(lines).toEqual([
       { line: 'Step 1/3 : FROM scratch', step: 'build' },
-      { line: 'plain text line', step: undefined },
+      { line: 'listening on :8080', step: 'run' },
     ]);
     expect(statuses).toEqual(['running']);
     expect(requests[0].url).toBe(
@@ -203,9 +198,11 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
   });
 
   it('reads finished deployment logs from JSON', async () => {
-    handler = (_req, res) => {
+    server.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ items: [{ line: 'a' }, { line: 'b' }] }));
+      res.end(
+        JSON.stringify({ items: [logLine('1', 'a'), logLine('2', 'b')] }),
+      );
     };
     const lines: string[] = [];
     await client().readDeploymentLogs('d2', {
@@ -214,9 +211,90 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
     expect(lines).toEqual(['a', 'b']);
   });
 
+  it('pages through stored logs with the cursor, every field of each line', async () => {
+    server.handler = (req, res) => {
+      const cursor = new URL(req.url!, 'http://x').searchParams.get('cursor');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          cursor === '1'
+            ? { items: [logLine('2', 'b')] }
+            : { items: [logLine('1', 'a')], nextCursor: '1' },
+        ),
+      );
+    };
+    const lines: unknown[] = [];
+    await client().readDeploymentLogs('d/2', {
+      onLines: l => lines.push(...l),
+    });
+    expect(lines).toEqual([logLine('1', 'a'), logLine('2', 'b')]);
+    expect(requests.map(r => r.url)).toEqual([
+      '/api/slipway/deployments/d%2F2/logs',
+      '/api/slipway/deployments/d%2F2/logs?cursor=1',
+    ]);
+  });
+
+  it('refuses log lines of a shape the API never sends', async () => {
+    // Plain text, or a line without its id, step and time: an error that
+    // says what arrived, not made-up lines.
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('event: log\ndata: plain text line\n\n');
+    };
+    const lines: unknown[] = [];
+    await expect(
+      client().readDeploymentLogs('d1', {
+        follow: true,
+        reconnect: { minDelayMs: 1, maxAttempts: 1 },
+        onLines: l => lines.push(...l),
+      }),
+    ).rejects.toThrow(
+      'A line of the log stream of deployment d1 is not JSON: plain text line',
+    );
+    expect(requests).toHaveLength(1);
+
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ items: [{ line: 'a' }] }));
+    };
+    await expect(
+      client().readDeploymentLogs('d2', { onLines: l => lines.push(...l) }),
+    ).rejects.toThrow(
+      "Line 1 of a page of deployment d2's log is not a log line { id, step, line, createdAt }: id, step, createdAt are missing or of the wrong type",
+    );
+
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"id":"1"}\n\n');
+    };
+    await expect(
+      client().readDeploymentLogs('d3', {
+        follow: true,
+        onLines: l => lines.push(...l),
+      }),
+    ).rejects.toThrow(
+      'the log stream of deployment d3 sent an `event: message` message',
+    );
+    expect(lines).toEqual([]);
+  });
+
+  it('refuses an event stream message that is not an OASIS event', async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`id: 1\nevent: oasis\ndata: ${JSON.stringify({ id: '1' })}\n\n`);
+    };
+    const seen: unknown[] = [];
+    await expect(
+      client().streamEvents({}, { onEvent: e => seen.push(e) }),
+    ).rejects.toThrow(
+      'A message of the event stream is not an OASIS event: createdAt, vtid',
+    );
+    expect(seen).toEqual([]);
+  });
+
   it('posts deploy, rollback and cancel to the contract paths', async () => {
     const bodies: string[] = [];
-    handler = (req, res) => {
+    server.handler = (req, res) => {
       let body = '';
       req.on('data', c => {
         body += c;
@@ -224,7 +302,7 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
       req.on('end', () => {
         bodies.push(body);
         res.writeHead(202, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'd9', app: 'shop', status: 'pending' }));
+        res.end(JSON.stringify(deployment('d9', 'pending')));
       });
     };
     const c = client();
@@ -236,6 +314,17 @@ describe('SlipwayHttpClient against a real HTTP server', () => {
       'POST /api/slipway/apps/shop/rollback',
       'POST /api/slipway/deployments/d9/cancel',
     ]);
-    expect(bodies).toEqual(['{"ref":"main"}', '{"toDeploymentId":"d1"}', '{}']);
+    // POST /deployments/{id}/cancel has no request body in the spec.
+    expect(bodies).toEqual(['{"ref":"main"}', '{"toDeploymentId":"d1"}', '']);
+    expect(requests.map(r => r.headers['content-type'])).toEqual([
+      'application/json',
+      'application/json',
+      undefined,
+    ]);
+    expect(requests.map(r => r.headers.authorization)).toEqual([
+      'Bearer t',
+      'Bearer t',
+      'Bearer t',
+    ]);
   });
 });

@@ -1,18 +1,26 @@
 import { ResponseError } from '@backstage/errors';
 import {
-  FINISHED_DEPLOYMENT_STATUSES,
-  type Deployment,
-  type DeploymentStatus,
-  type OasisEvent,
-  type Page,
-  type SlipwayApp,
-  type SlipwayHealth,
+  DefaultApiClient,
+  type LogPage,
+  type TypedResponse,
+} from '../generated';
+import type {
+  Deployment,
+  OasisEvent,
+  Page,
+  SlipwayApp,
+  SlipwayHealth,
 } from '../types';
+import {
+  parseDeployment,
+  parseLogLine,
+  parseOasisEvent,
+  toLogLine,
+} from './messages';
 import { compareEventIds, fatalError, followWithReconnect } from './reconnect';
 import { readServerSentEvents } from './sse';
 import type {
   CicdStatus,
-  DeploymentLogLine,
   OasisEventFilter,
   PageRequest,
   ReadDeploymentLogsOptions,
@@ -35,54 +43,30 @@ export interface SlipwayHttpClientOptions {
 // 1000 pages of the server's default 1000 lines.
 const MAX_LOG_PAGES = 1000;
 
+/** The parameters that filter: undefined and empty values do not. */
+function filterParams<T extends object>(params: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(params).filter(([, v]) => v !== undefined && v !== ''),
+  ) as Partial<T>;
+}
+
+/** Query string of a stream request (the generated client has no streams). */
 function query(params: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== '') search.set(key, String(value));
-  }
-  const text = search.toString();
+  const text = new URLSearchParams(
+    filterParams(params) as Record<string, string>,
+  ).toString();
   return text ? `?${text}` : '';
 }
 
-/**
- * Turns whatever a log endpoint sent for one message (a JSON line object, an
- * array of them, `{ items }`, or plain text) into log lines.
- */
-function toLogLines(value: unknown): DeploymentLogLine[] {
-  if (Array.isArray(value)) return value.flatMap(toLogLines);
-  if (typeof value === 'string') {
-    return value === '' ? [] : value.split('\n').map(line => ({ line }));
+/** The body of a success answer; a ResponseError otherwise. */
+async function bodyOf<T>(
+  response: TypedResponse<T>,
+  allowStatus: number[] = [],
+): Promise<T> {
+  if (!response.ok && !allowStatus.includes(response.status)) {
+    throw await ResponseError.fromResponse(response);
   }
-  if (value && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if (Array.isArray(record.items)) return toLogLines(record.items);
-    const text = record.line ?? record.message ?? record.text;
-    if (typeof text === 'string') {
-      const id = record.id;
-      return [
-        {
-          id:
-            typeof id === 'string' || typeof id === 'number'
-              ? String(id)
-              : undefined,
-          line: text.replace(/\n$/, ''),
-          step: typeof record.step === 'string' ? record.step : undefined,
-          stream: typeof record.stream === 'string' ? record.stream : undefined,
-          createdAt:
-            typeof record.createdAt === 'string' ? record.createdAt : undefined,
-        },
-      ];
-    }
-  }
-  return [];
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return response.json();
 }
 
 /**
@@ -93,50 +77,41 @@ function parseJson(text: string): unknown {
  * @public
  */
 export class SlipwayHttpClient implements SlipwayApi {
-  constructor(private readonly options: SlipwayHttpClientOptions) {}
+  private readonly api: DefaultApiClient;
 
-  private async request(
-    path: string,
-    init?: RequestInit & { allowStatus?: number[] },
-  ): Promise<Response> {
+  constructor(private readonly options: SlipwayHttpClientOptions) {
+    this.api = new DefaultApiClient(options);
+  }
+
+  /** A request of a stream, which the generated client does not cover. */
+  private async stream(path: string, init: RequestInit): Promise<Response> {
     const baseUrl = await this.options.discoveryApi.getBaseUrl('slipway');
-    const { allowStatus, ...rest } = init ?? {};
     const response = await this.options.fetchApi.fetch(
       `${baseUrl}${path}`,
-      rest,
+      init,
     );
-    if (!response.ok && !allowStatus?.includes(response.status)) {
+    if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
     return response;
   }
 
-  private async json<T>(
-    path: string,
-    init?: RequestInit & { allowStatus?: number[] },
-  ): Promise<T> {
-    const response = await this.request(path, init);
-    return (await response.json()) as T;
+  async getHealth(): Promise<SlipwayHealth> {
+    // 503 still carries the report (database down); show it rather than
+    // fail. The spec's Health also fits the anonymous `{ status }`; this
+    // client's callers are signed in and get the details.
+    return (await bodyOf(await this.api.getHealth(), [503])) as SlipwayHealth;
   }
 
-  private post<T>(path: string, body: unknown): Promise<T> {
-    return this.json<T>(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body ?? {}),
-    });
-  }
-
-  getHealth(): Promise<SlipwayHealth> {
-    // 503 still carries the report (database down); show it rather than fail.
-    return this.json('/health', { allowStatus: [503] });
-  }
-
-  listEvents(
+  async listEvents(
     filter: OasisEventFilter = {},
     page: PageRequest = {},
   ): Promise<Page<OasisEvent>> {
-    return this.json(`/events${query({ ...filter, ...page })}`);
+    return bodyOf(
+      await this.api.listEvents({
+        query: filterParams({ ...filter, ...page }),
+      }),
+    );
   }
 
   async streamEvents(
@@ -148,7 +123,7 @@ export class SlipwayHttpClient implements SlipwayApi {
   ): Promise<void> {
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (options.lastEventId) headers['Last-Event-ID'] = options.lastEventId;
-    const response = await this.request(
+    const response = await this.stream(
       `/events/stream${query({ ...filter })}`,
       {
         headers,
@@ -163,48 +138,63 @@ export class SlipwayHttpClient implements SlipwayApi {
     await readServerSentEvents(
       response.body,
       message => {
-        if (message.event !== 'oasis') return;
-        const event = JSON.parse(message.data) as OasisEvent;
-        options.onEvent(event);
+        if (message.event !== 'oasis') {
+          throw new Error(
+            `The event stream sent an \`event: ${message.event}\` message; the API sends only \`event: oasis\` (is a proxy rewriting the stream?)`,
+          );
+        }
+        options.onEvent(
+          parseOasisEvent(message.data, 'A message of the event stream'),
+        );
       },
       options.signal,
     );
   }
 
-  getCicdStatus(entityRef: string): Promise<CicdStatus> {
-    return this.json(`/cicd/status${query({ entityRef })}`);
+  async getCicdStatus(entityRef: string): Promise<CicdStatus> {
+    return bodyOf(await this.api.getCicdStatus({ query: { entityRef } }));
   }
 
-  getApp(name: string): Promise<SlipwayApp> {
-    return this.json(`/apps/${encodeURIComponent(name)}`);
+  async getApp(name: string): Promise<SlipwayApp> {
+    return bodyOf(await this.api.getApp({ path: { name } }));
   }
 
-  listDeployments(
+  async listDeployments(
     app: string,
     page: PageRequest = {},
   ): Promise<Page<Deployment>> {
-    return this.json(
-      `/apps/${encodeURIComponent(app)}/deployments${query({ ...page })}`,
+    return bodyOf(
+      await this.api.listDeployments({
+        path: { name: app },
+        query: filterParams(page),
+      }),
     );
   }
 
-  getDeployment(id: string): Promise<Deployment> {
-    return this.json(`/deployments/${encodeURIComponent(id)}`);
+  async getDeployment(id: string): Promise<Deployment> {
+    return bodyOf(await this.api.getDeployment({ path: { id } }));
   }
 
-  deploy(app: string, options: { ref?: string } = {}): Promise<Deployment> {
-    return this.post(`/apps/${encodeURIComponent(app)}/deployments`, options);
+  async deploy(
+    app: string,
+    options: { ref?: string } = {},
+  ): Promise<Deployment> {
+    return bodyOf(
+      await this.api.deploy({ path: { name: app }, body: options }),
+    );
   }
 
-  rollback(
+  async rollback(
     app: string,
     options: { toDeploymentId?: string; restoreSecrets?: boolean } = {},
   ): Promise<Deployment> {
-    return this.post(`/apps/${encodeURIComponent(app)}/rollback`, options);
+    return bodyOf(
+      await this.api.rollback({ path: { name: app }, body: options }),
+    );
   }
 
-  cancelDeployment(id: string): Promise<Deployment> {
-    return this.post(`/deployments/${encodeURIComponent(id)}/cancel`, {});
+  async cancelDeployment(id: string): Promise<Deployment> {
+    return bodyOf(await this.api.cancelDeployment({ path: { id } }));
   }
 
   async readDeploymentLogs(
@@ -219,26 +209,23 @@ export class SlipwayHttpClient implements SlipwayApi {
     // that hands out cursors forever.
     let cursor: string | undefined = undefined;
     for (let page = 0; page < MAX_LOG_PAGES; page++) {
-      const response = await this.request(
-        `/deployments/${encodeURIComponent(id)}/logs${query({ cursor })}`,
-        {
-          headers: { Accept: 'application/json' },
-          signal: options.signal,
-          cache: 'no-store',
-        },
+      const body: LogPage = await bodyOf(
+        await this.api.getDeploymentLogs(
+          { path: { id }, query: { cursor } },
+          { signal: options.signal },
+        ),
       );
       if (page === 0) options.onOpen?.();
-      const type = response.headers.get('content-type') ?? '';
-      const text = await response.text();
-      const body = type.includes('json')
-        ? parseJson(text)
-        : text.replace(/\n$/, '');
-      const lines = toLogLines(body);
+      if (!body || !Array.isArray(body.items)) {
+        throw new Error(
+          `The log of deployment ${id} is not a page of lines { items, nextCursor? }`,
+        );
+      }
+      const lines = body.items.map((item, i) =>
+        toLogLine(item, `Line ${i + 1} of a page of deployment ${id}'s log`),
+      );
       if (lines.length > 0) options.onLines(lines);
-      const next =
-        body && typeof body === 'object' && !Array.isArray(body)
-          ? (body as { nextCursor?: unknown }).nextCursor
-          : undefined;
+      const next: string | undefined = body.nextCursor;
       if (typeof next !== 'string' || !next || next === cursor) return;
       cursor = next;
     }
@@ -248,15 +235,18 @@ export class SlipwayHttpClient implements SlipwayApi {
    * Follows `?follow=true` to the deployment's final status, reconnecting
    * with `Last-Event-ID` after every break: lines at or before the last id
    * seen are dropped, so a server that replays one is not shown it twice.
+   * The stream carries `event: log` with a LogLine and, last, `event: end`
+   * with the Deployment; any other message is an error, not a reconnect.
    */
   private async followDeploymentLogs(
     id: string,
     options: ReadDeploymentLogsOptions,
   ): Promise<void> {
     const { signal } = options;
+    const what = `the log stream of deployment ${id}`;
     let lastEventId = options.lastEventId;
     await followWithReconnect({
-      what: `the log stream of deployment ${id}`,
+      what,
       signal,
       reconnect: options.reconnect,
       onReconnecting: options.onReconnecting,
@@ -266,7 +256,7 @@ export class SlipwayHttpClient implements SlipwayApi {
           Accept: 'text/event-stream',
         };
         if (lastEventId) headers['Last-Event-ID'] = lastEventId;
-        const response = await this.request(
+        const response = await this.stream(
           `/deployments/${encodeURIComponent(id)}/logs${query({
             follow: 'true',
           })}`,
@@ -274,63 +264,47 @@ export class SlipwayHttpClient implements SlipwayApi {
         );
         const type = response.headers.get('content-type') ?? '';
         if (!type.includes('text/event-stream') || !response.body) {
-          // A server that answers a follow with the whole log has nothing
-          // more to send later.
-          const text = await response.text();
-          attempt.opened();
-          options.onOpen?.();
-          const lines = toLogLines(
-            type.includes('json') ? parseJson(text) : text.replace(/\n$/, ''),
+          throw fatalError(
+            new Error(
+              `${what} answered ${
+                type || 'without a content type'
+              } instead of text/event-stream`,
+            ),
           );
-          if (lines.length > 0) options.onLines(lines);
-          attempt.finished();
-          return;
         }
         attempt.opened();
         options.onOpen?.();
         await readServerSentEvents(
           response.body,
           message => {
-            const value = parseJson(message.data);
-            const status =
-              value && typeof value === 'object'
-                ? (value as { status?: unknown }).status
-                : undefined;
-            const lines = toLogLines(value);
-            if (message.id && lines.length === 1 && !lines[0].id) {
-              lines[0].id = message.id;
-            }
-            const fresh = lines.filter(line => {
-              if (line.id === undefined) return true;
-              if (
-                lastEventId !== undefined &&
-                compareEventIds(line.id, lastEventId) <= 0
-              ) {
-                return false;
-              }
-              lastEventId = line.id;
-              return true;
-            });
+            // A wrong message, or the consumer's own failure, is no reason
+            // to reconnect.
             try {
-              if (fresh.length > 0) {
+              if (message.event === 'log') {
+                const line = parseLogLine(message.data, `A line of ${what}`);
+                if (
+                  lastEventId !== undefined &&
+                  compareEventIds(line.id, lastEventId) <= 0
+                ) {
+                  return;
+                }
+                lastEventId = line.id;
                 attempt.progressed();
-                options.onLines(fresh);
-              }
-              if (typeof status === 'string') {
-                options.onStatus?.(status as DeploymentStatus);
+                options.onLines([line]);
+              } else if (message.event === 'end') {
+                const deployment = parseDeployment(
+                  message.data,
+                  `The end message of ${what}`,
+                );
+                attempt.finished();
+                options.onStatus?.(deployment.status);
+              } else {
+                throw new Error(
+                  `${what} sent an \`event: ${message.event}\` message; the API sends only \`event: log\` and \`event: end\``,
+                );
               }
             } catch (e) {
-              // The consumer's own failure is no reason to reconnect.
               throw fatalError(e);
-            }
-            if (
-              message.event === 'end' ||
-              (typeof status === 'string' &&
-                FINISHED_DEPLOYMENT_STATUSES.includes(
-                  status as DeploymentStatus,
-                ))
-            ) {
-              attempt.finished();
             }
           },
           signal,

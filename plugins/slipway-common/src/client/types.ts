@@ -1,3 +1,4 @@
+import type { CicdStatus } from '../generated';
 import type {
   Deployment,
   DeploymentStatus,
@@ -8,6 +9,9 @@ import type {
   SlipwayHealth,
 } from '../types';
 import type { ReconnectInfo, ReconnectOptions } from './reconnect';
+
+// Bodies of `GET /cicd/status`, generated from openapi.yaml.
+export type { CicdStatus, WorkflowRunSummary } from '../generated';
 
 /**
  * Filters of `GET /events` and `GET /events/stream`. Every field narrows the
@@ -40,37 +44,10 @@ export interface PageRequest {
 }
 
 /**
- * Latest run of one workflow on one branch, from `GET /cicd/status`.
- *
- * @public
- */
-export interface WorkflowRunSummary {
-  name: string;
-  runId: number | string;
-  runNumber?: number;
-  status: string;
-  conclusion?: string | null;
-  headSha?: string;
-  url?: string;
-  startedAt?: string;
-  updatedAt?: string;
-}
-
-/**
- * Body of `GET /cicd/status?entityRef=`.
- *
- * @public
- */
-export interface CicdStatus {
-  repo: string | null;
-  defaultBranch: string | null;
-  branches: Array<{ branch: string; workflows: WorkflowRunSummary[] }>;
-  deployment: (Deployment & { url?: string }) | null;
-  webhook: { connected: boolean; lastDeliveryAt?: string | null };
-}
-
-/**
- * One line of a deployment's build and run log.
+ * One line of a deployment's build and run log (`LogLine` of the API).
+ * {@link SlipwayHttpClient} always fills every field; they are optional so
+ * that other {@link SlipwayApi} implementations (test doubles) may leave
+ * them out.
  *
  * @public
  */
@@ -83,7 +60,7 @@ export interface DeploymentLogLine {
   line: string;
   /** Pipeline step that wrote the line (clone, build, run, health, switch). */
   step?: string;
-  stream?: string;
+  /** ISO 8601 timestamp of when the line was stored. */
   createdAt?: string;
 }
 

@@ -252,6 +252,8 @@ export const spec = {
       },
       OasisStatus: {
         type: 'string',
+        description:
+          'Status of an OASIS event. The events table holds a check constraint with exactly these values (OASIS_STATUSES lists them in lifecycle order).\n',
         enum: [
           'queued',
           'in_progress',
@@ -264,12 +266,12 @@ export const spec = {
       },
       DeploymentStatus: {
         type: 'string',
+        description:
+          'Status of a deployment. After running, failed, cancelled and superseded (FINISHED_DEPLOYMENT_STATUSES) nothing changes any more, except that a running deployment later becomes superseded.\n',
         enum: [
           'pending',
-          'awaiting_approval',
           'cloning',
           'building',
-          'pushing',
           'starting',
           'health_checking',
           'running',
@@ -280,6 +282,8 @@ export const spec = {
       },
       OasisEvent: {
         type: 'object',
+        description:
+          'One normalized event: a GitHub delivery, a deploy step, or anything another system publishes.\n',
         required: [
           'id',
           'createdAt',
@@ -299,10 +303,13 @@ export const spec = {
         properties: {
           id: {
             type: 'string',
+            description:
+              'Monotonic id, as a decimal string (safe beyond 2^53).',
           },
           createdAt: {
             type: 'string',
             format: 'date-time',
+            description: 'ISO 8601 timestamp of when the event was stored.',
           },
           vtid: {
             type: 'string',
@@ -434,6 +441,7 @@ export const spec = {
       },
       Deployment: {
         type: 'object',
+        description: 'One deployment of an app.',
         required: ['id', 'app', 'status', 'createdAt', 'updatedAt'],
         properties: {
           id: {
@@ -464,9 +472,6 @@ export const spec = {
             type: 'string',
           },
           rollbackOf: {
-            type: 'string',
-          },
-          trigger: {
             type: 'string',
           },
           createdAt: {
@@ -504,6 +509,7 @@ export const spec = {
       },
       HealthCheckSpec: {
         type: 'object',
+        description: 'Health check of a deployed container.',
         required: ['path'],
         properties: {
           path: {
@@ -519,6 +525,8 @@ export const spec = {
       },
       AutoDeploySpec: {
         type: 'object',
+        description:
+          "When an app deploys by itself: signed GitHub deliveries (or Slipway's own\npoller) of its own repository, never events published through\n`POST /events`.\n\n- A successful `workflow_run` whose `event` is `push` or\n  `workflow_dispatch`, on `branch`, from the app's repository (not a\n  fork) deploys its head sha.\n- `requireGreenCi` (default true): the commit deploys only once its CI\n  is green. With `requiredWorkflows`, each named workflow (by name or by\n  path, e.g. `.github/workflows/ci.yml`) must have a successful (or\n  skipped) latest run for that commit; without it, every workflow run\n  seen for the commit must have succeeded and none may still run.\n- `requireGreenCi: false`: a push to `branch` deploys at once.\n\nEach commit is deployed by auto-deploy at most once per app.\n",
         required: ['branch'],
         properties: {
           branch: {
@@ -615,6 +623,8 @@ export const spec = {
       },
       App: {
         type: 'object',
+        description:
+          'An app known to the deploy engine (SlipwayApp in @slipway/plugin-slipway-common).',
         required: ['name', 'repoUrl', 'createdAt', 'updatedAt'],
         properties: {
           name: {
@@ -643,12 +653,15 @@ export const spec = {
           },
           secretEnvKeys: {
             type: 'array',
+            description: 'Names only: secret values are never returned.',
             items: {
               type: 'string',
             },
           },
           droppedSecretEnvKeys: {
             type: 'array',
+            description:
+              'In the answer to PATCH /apps/{name} only: secret env names dropped because repoUrl changed and the request did not give secretEnv.\n',
             items: {
               type: 'string',
             },
@@ -706,22 +719,29 @@ export const spec = {
       },
       LogLine: {
         type: 'object',
-        required: ['id'],
+        description:
+          "One stored line of a deployment's log, as GET /deployments/{id}/logs lists it and its follow stream sends it (data of `event: log`).\n",
+        required: ['id', 'step', 'line', 'createdAt'],
         properties: {
           id: {
             type: 'string',
+            description:
+              'Decimal, increasing within a deployment; a follow resumes after it (Last-Event-ID).',
           },
-          stream: {
+          step: {
             type: 'string',
+            description:
+              'The pipeline step that wrote the line (clone, build, run, health, switch).',
           },
           line: {
             type: 'string',
           },
           createdAt: {
             type: 'string',
+            format: 'date-time',
           },
         },
-        additionalProperties: true,
+        additionalProperties: false,
       },
       LogPage: {
         type: 'object',
@@ -740,10 +760,11 @@ export const spec = {
       },
       Delivery: {
         type: 'object',
-        required: ['deliveryId', 'event', 'receivedAt', 'result'],
+        required: ['id', 'event', 'receivedAt', 'result'],
         properties: {
-          deliveryId: {
+          id: {
             type: 'string',
+            description: 'The X-GitHub-Delivery id.',
           },
           event: {
             type: 'string',
@@ -930,6 +951,21 @@ export const spec = {
           },
         },
       },
+      ComponentHealth: {
+        type: 'object',
+        description: 'State of one dependency as reported by GET /health.',
+        required: ['status'],
+        properties: {
+          status: {
+            type: 'string',
+            enum: ['ok', 'unavailable'],
+          },
+          message: {
+            type: 'string',
+            description: 'Why it is unavailable, or what was reached.',
+          },
+        },
+      },
       Health: {
         type: 'object',
         required: ['status'],
@@ -942,11 +978,34 @@ export const spec = {
           },
           database: {
             type: 'object',
-            additionalProperties: true,
+            allOf: [
+              {
+                $ref: '#/components/schemas/ComponentHealth',
+              },
+            ],
+            properties: {
+              client: {
+                type: 'string',
+                description: 'The knex client, e.g. pg or better-sqlite3.',
+              },
+            },
           },
           docker: {
             type: 'object',
-            additionalProperties: true,
+            allOf: [
+              {
+                $ref: '#/components/schemas/ComponentHealth',
+              },
+            ],
+            required: ['endpoint'],
+            properties: {
+              endpoint: {
+                type: 'string',
+              },
+              apiVersion: {
+                type: 'string',
+              },
+            },
           },
         },
       },
