@@ -115,19 +115,10 @@ export class GithubWorkflowPoller {
     if (repos.length === 0) {
       return report;
     }
-    const integrations = ScmIntegrations.fromConfig(this.#config);
-    const integration = integrations.github.byHost(this.#polling.host);
-    if (!integration) {
-      this.#logger?.warn(
-        `No integrations.github entry for host ${
-          this.#polling.host
-        }; the CI/CD polling fallback is idle`,
-      );
+    const clientFor = this.#githubClients();
+    if (!clientFor) {
       return report;
     }
-    const credentials =
-      DefaultGithubCredentialsProvider.fromIntegrations(integrations);
-    const clients = new Map<string, Octokit>();
     const silentSince =
       now.getTime() - this.#polling.silentAfterMinutes * 60_000;
     const lastDelivery = await this.#sources.lastDeliveries(repos);
@@ -147,90 +138,150 @@ export class GithubWorkflowPoller {
         report.rateLimited.push(repo);
         continue;
       }
-      const [owner, name] = repo.split('/');
-      try {
-        let octokit = clients.get(owner);
-        if (!octokit) {
-          // GitHub App installations are per owner; a token is per owner too.
-          const { token } = await credentials.getCredentials({
-            url: `https://${this.#polling.host}/${owner}/${name}`,
-          });
-          octokit = new Octokit({
-            baseUrl: integration.config.apiBaseUrl,
-            auth: token,
-            userAgent: 'backstage-slipway',
-          });
-          clients.set(owner, octokit);
-        }
-        const response = await octokit.request(
-          'GET /repos/{owner}/{repo}/actions/runs',
-          {
-            owner,
-            repo: name,
-            per_page: this.#polling.perPage,
-            headers: state?.etag ? { 'if-none-match': state.etag } : {},
-          },
-        );
-        const runs = [...(response.data.workflow_runs ?? [])].reverse();
-        for (const run of runs) {
-          const mapped = mapWorkflowRun(
-            run,
-            { repository: run.repository },
-            { vtid: this.#vtid },
-            { polled: true },
-          );
-          report.stored += (await this.#processor.ingest(mapped)).length;
-        }
-        await this.#pollState.save(repo, {
-          etag: (response.headers.etag as string | undefined) ?? null,
-          lastPolledAt: now,
-          nextPollAt: null,
-          lastError: null,
-        });
-        report.polled.push(repo);
-      } catch (error: any) {
-        const status: number | undefined = error?.status;
-        const headers: Record<string, string | undefined> =
-          error?.response?.headers ?? {};
-        if (status === 304) {
-          await this.#pollState.save(repo, {
-            lastPolledAt: now,
-            nextPollAt: null,
-            lastError: null,
-          });
-          report.notModified.push(repo);
-        } else if (
-          status === 429 ||
-          (status === 403 &&
-            (headers['x-ratelimit-remaining'] === '0' ||
-              headers['retry-after']))
-        ) {
-          rateLimitedUntil = rateLimitReset(headers, now);
-          this.#logger?.warn(
-            `GitHub rate limit reached while polling ${repo}; polling resumes at ${rateLimitedUntil.toISOString()}`,
-          );
-          await this.#pollState.save(repo, {
-            nextPollAt: rateLimitedUntil,
-            lastError: `rate limited (HTTP ${status})`,
-          });
-          report.rateLimited.push(repo);
-        } else {
-          this.#logger?.warn(
-            `Polling workflow runs of ${repo} failed: ${error}`,
-          );
-          await this.#pollState.save(repo, {
-            lastPolledAt: now,
-            // Back off a failing repository for a few rounds.
-            nextPollAt: new Date(
-              now.getTime() + 5 * this.#polling.frequencySeconds * 1000,
-            ),
-            lastError: String(error?.message ?? error).slice(0, 1000),
-          });
-          report.failed.push(repo);
-        }
-      }
+      rateLimitedUntil = await this.#pollRepository(
+        repo,
+        state?.etag,
+        clientFor,
+        now,
+        report,
+      );
     }
     return report;
+  }
+
+  /**
+   * An Octokit per owner, made on first use; undefined (and a warning) when
+   * `integrations.github` has no entry for the polled host.
+   */
+  #githubClients():
+    | ((owner: string, name: string) => Promise<Octokit>)
+    | undefined {
+    const integrations = ScmIntegrations.fromConfig(this.#config);
+    const integration = integrations.github.byHost(this.#polling.host);
+    if (!integration) {
+      this.#logger?.warn(
+        `No integrations.github entry for host ${
+          this.#polling.host
+        }; the CI/CD polling fallback is idle`,
+      );
+      return undefined;
+    }
+    const credentials =
+      DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+    const clients = new Map<string, Octokit>();
+    return async (owner, name) => {
+      let octokit = clients.get(owner);
+      if (!octokit) {
+        // GitHub App installations are per owner; a token is per owner too.
+        const { token } = await credentials.getCredentials({
+          url: `https://${this.#polling.host}/${owner}/${name}`,
+        });
+        octokit = new Octokit({
+          baseUrl: integration.config.apiBaseUrl,
+          auth: token,
+          userAgent: 'backstage-slipway',
+        });
+        clients.set(owner, octokit);
+      }
+      return octokit;
+    };
+  }
+
+  /**
+   * Reads one repository's recent runs and stores them; returns when polling
+   * may resume if GitHub answered with a rate limit.
+   */
+  async #pollRepository(
+    repo: string,
+    etag: string | null | undefined,
+    clientFor: (owner: string, name: string) => Promise<Octokit>,
+    now: Date,
+    report: PollReport,
+  ): Promise<Date | undefined> {
+    const [owner, name] = repo.split('/');
+    try {
+      const octokit = await clientFor(owner, name);
+      const response = await octokit.request(
+        'GET /repos/{owner}/{repo}/actions/runs',
+        {
+          owner,
+          repo: name,
+          per_page: this.#polling.perPage,
+          headers: etag ? { 'if-none-match': etag } : {},
+        },
+      );
+      const runs = [...(response.data.workflow_runs ?? [])].reverse();
+      for (const run of runs) {
+        const mapped = mapWorkflowRun(
+          run,
+          { repository: run.repository },
+          { vtid: this.#vtid },
+          { polled: true },
+        );
+        report.stored += (await this.#processor.ingest(mapped)).length;
+      }
+      await this.#pollState.save(repo, {
+        etag: (response.headers.etag as string | undefined) ?? null,
+        lastPolledAt: now,
+        nextPollAt: null,
+        lastError: null,
+      });
+      report.polled.push(repo);
+      return undefined;
+    } catch (error: any) {
+      return this.#recordPollError(repo, error, now, report);
+    }
+  }
+
+  /**
+   * Saves what a failed request means for the repository: not modified (304),
+   * rate limited (returns when polling resumes) or failed (backs off).
+   */
+  async #recordPollError(
+    repo: string,
+    error: any,
+    now: Date,
+    report: PollReport,
+  ): Promise<Date | undefined> {
+    const status: number | undefined = error?.status;
+    const headers: Record<string, string | undefined> =
+      error?.response?.headers ?? {};
+    if (status === 304) {
+      await this.#pollState.save(repo, {
+        lastPolledAt: now,
+        nextPollAt: null,
+        lastError: null,
+      });
+      report.notModified.push(repo);
+      return undefined;
+    }
+    if (
+      status === 429 ||
+      (status === 403 &&
+        (headers['x-ratelimit-remaining'] === '0' || headers['retry-after']))
+    ) {
+      const rateLimitedUntil = rateLimitReset(headers, now);
+      this.#logger?.warn(
+        `GitHub rate limit reached while polling ${repo}; polling resumes at ${rateLimitedUntil.toISOString()}`,
+      );
+      await this.#pollState.save(repo, {
+        nextPollAt: rateLimitedUntil,
+        lastError: `rate limited (HTTP ${status})`,
+      });
+      report.rateLimited.push(repo);
+      return rateLimitedUntil;
+    }
+    this.#logger?.warn(`Polling workflow runs of ${repo} failed: ${error}`);
+    await this.#pollState.save(repo, {
+      lastPolledAt: now,
+      // Back off a failing repository for a few rounds.
+      nextPollAt: new Date(
+        now.getTime() + 5 * this.#polling.frequencySeconds * 1000,
+      ),
+      lastError: String(error?.message ?? error).slice(0, 1000),
+    });
+    report.failed.push(repo);
+    return undefined;
   }
 }
 
