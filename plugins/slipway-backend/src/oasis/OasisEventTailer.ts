@@ -24,6 +24,9 @@ export interface OasisEventTailerOptions {
 
 type Batch = (events: OasisEvent[]) => void;
 
+/** A gap below `maxSeen` that `writers` may still fill (PostgreSQL). */
+type PendingGap = { maxSeen: bigint; writers: Set<string>; since: number };
+
 /**
  * One reader of `oasis_events` per backend instance, fanning every new event
  * out to the instance's stream subscribers in id order.
@@ -54,9 +57,7 @@ export class OasisEventTailer {
   #gapTimer: NodeJS.Timeout | undefined;
   #running = false;
   #again = false;
-  #pending:
-    | { maxSeen: bigint; writers: Set<string>; since: number }
-    | undefined;
+  #pending: PendingGap | undefined;
   #notifications: PgEventNotifications | undefined;
   readonly #unhookCommit: () => void;
 
@@ -223,7 +224,11 @@ export class OasisEventTailer {
     }
   }
 
-  /** One read; true when a full batch came back (read again at once). */
+  /**
+   * One read; true when a full batch came back (read again at once). Every
+   * await stays here and the helpers it calls are synchronous: nothing can
+   * run between a generation check and the writes that follow it.
+   */
   async #readOnce(generation: number): Promise<boolean> {
     const after = this.#cursor!;
     // With a gap pending, first learn whether its writers have ended; the
@@ -233,20 +238,7 @@ export class OasisEventTailer {
       const pending = this.#pending;
       const now =
         pending.writers.size > 0 ? await this.#writers() : new Set<string>();
-      if (![...pending.writers].some(x => now.has(x))) {
-        skipUpTo = pending.maxSeen;
-        this.#pending = undefined;
-      } else if (Date.now() - pending.since > this.#maxGapWaitMs) {
-        this.#logger?.warn(
-          `OASIS stream skips missing event id(s) after ${after} up to ${
-            pending.maxSeen
-          }: writer transactions ${[...pending.writers].join(
-            ',',
-          )} stayed open longer than ${this.#maxGapWaitMs} ms`,
-        );
-        skipUpTo = pending.maxSeen;
-        this.#pending = undefined;
-      }
+      skipUpTo = this.#settleGap(pending, now, after);
     }
     const rows = await this.#store.readRange(
       {},
@@ -261,7 +253,7 @@ export class OasisEventTailer {
       return false;
     }
 
-    const deliver: OasisEvent[] = [];
+    let deliver: OasisEvent[] = [];
     let cursor = after;
     if (!this.#store.isPostgres) {
       for (const event of rows) {
@@ -270,36 +262,62 @@ export class OasisEventTailer {
       }
     } else {
       const maxSeen = BigInt(rows[rows.length - 1].id);
-      for (const event of rows) {
-        const id = BigInt(event.id);
-        if (id !== cursor + 1n && id > skipUpTo) {
-          if (this.#pending) {
-            break;
-          }
-          // Whatever can still fill the gap is among the writers in
-          // progress now. Even with none left the gap is only known to be
-          // permanent after a fresh read: a writer may have committed the
-          // missing id between the read above and this check.
-          const writers = await this.#writers();
-          if (generation !== this.#generation) {
-            return false;
-          }
-          this.#pending = { maxSeen, writers, since: Date.now() };
-          break;
+      let gap: boolean;
+      ({ deliver, cursor, gap } = finalRun(rows, after, skipUpTo));
+      if (gap && !this.#pending) {
+        // Whatever can still fill the gap is among the writers in
+        // progress now. Even with none left the gap is only known to be
+        // permanent after a fresh read: a writer may have committed the
+        // missing id between the read above and this check.
+        const writers = await this.#writers();
+        if (generation !== this.#generation) {
+          return false;
         }
-        deliver.push(event);
-        cursor = id;
+        this.#pending = { maxSeen, writers, since: Date.now() };
       }
-      if (this.#pending?.writers.size === 0) {
-        this.#again = true;
-      } else if (this.#pending) {
-        // Check again soon: writers are usually a few ms from done.
-        clearTimeout(this.#gapTimer);
-        this.#gapTimer = setTimeout(() => this.wake(), 5);
-      }
+      this.#recheckPendingGap();
     }
 
     this.#cursor = cursor;
+    this.#fanOut(deliver);
+    return rows.length === this.#batchSize && !this.#pending;
+  }
+
+  /**
+   * The id up to which a pending gap is settled: its horizon once its
+   * writers (`now` are those in progress) have ended or after waiting
+   * `maxGapWaitMs` (with a warning); 0n while it is still open.
+   */
+  #settleGap(pending: PendingGap, now: Set<string>, after: bigint): bigint {
+    if (![...pending.writers].some(x => now.has(x))) {
+      this.#pending = undefined;
+      return pending.maxSeen;
+    } else if (Date.now() - pending.since > this.#maxGapWaitMs) {
+      this.#logger?.warn(
+        `OASIS stream skips missing event id(s) after ${after} up to ${
+          pending.maxSeen
+        }: writer transactions ${[...pending.writers].join(
+          ',',
+        )} stayed open longer than ${this.#maxGapWaitMs} ms`,
+      );
+      this.#pending = undefined;
+      return pending.maxSeen;
+    }
+    return 0n;
+  }
+
+  /** With a gap pending, reads again at once or soon. */
+  #recheckPendingGap() {
+    if (this.#pending?.writers.size === 0) {
+      this.#again = true;
+    } else if (this.#pending) {
+      // Check again soon: writers are usually a few ms from done.
+      clearTimeout(this.#gapTimer);
+      this.#gapTimer = setTimeout(() => this.wake(), 5);
+    }
+  }
+
+  #fanOut(deliver: OasisEvent[]) {
     if (deliver.length > 0) {
       for (const subscriber of this.#subscribers) {
         try {
@@ -309,6 +327,27 @@ export class OasisEventTailer {
         }
       }
     }
-    return rows.length === this.#batchSize && !this.#pending;
   }
+}
+
+/**
+ * The rows that follow `after` without a gap (ids up to `skipUpTo` may be
+ * missing), the cursor after them, and whether a gap ended the run.
+ */
+function finalRun(
+  rows: OasisEvent[],
+  after: bigint,
+  skipUpTo: bigint,
+): { deliver: OasisEvent[]; cursor: bigint; gap: boolean } {
+  const deliver: OasisEvent[] = [];
+  let cursor = after;
+  for (const event of rows) {
+    const id = BigInt(event.id);
+    if (id !== cursor + 1n && id > skipUpTo) {
+      return { deliver, cursor, gap: true };
+    }
+    deliver.push(event);
+    cursor = id;
+  }
+  return { deliver, cursor, gap: false };
 }
