@@ -57,12 +57,8 @@ export interface Watch {
   close(): Promise<void>;
 }
 
-/**
- * Builds the watch side of the plugin (webhooks, events API and stream,
- * CI/CD status) around the events store, and schedules retention and the
- * polling fallback.
- */
-export async function createWatch(options: {
+/** The options of {@link createWatch}. */
+export interface WatchOptions {
   config: Config;
   logger: LoggerService;
   /** Every table the watch reads or writes, through its owning store. */
@@ -82,7 +78,14 @@ export async function createWatch(options: {
   deploymentLookup?: DeploymentLookup;
   /** Aborted on backend shutdown: live streams end. */
   shutdown?: AbortSignal;
-}): Promise<Watch> {
+}
+
+/**
+ * Builds the watch side of the plugin (webhooks, events API and stream,
+ * CI/CD status) around the events store, and schedules retention and the
+ * polling fallback.
+ */
+export async function createWatch(options: WatchOptions): Promise<Watch> {
   const { config, logger, stores, catalog, httpAuth, permissions } = options;
   const store = stores.events;
   const events = config.getOptionalConfig('slipway.events');
@@ -90,25 +93,10 @@ export async function createWatch(options: {
 
   const vtid = VtidExtractor.fromConfig(config);
   const entityRefs = options.entityRefs;
-  const tailer = new OasisEventTailer({
-    store,
-    logger,
-    pollIntervalMs: stream?.getOptionalNumber('pollIntervalMs') ?? 250,
-    maxGapWaitMs: (stream?.getOptionalNumber('maxGapWaitSeconds') ?? 30) * 1000,
-  });
-  const eventStream = new OasisEventStream({
-    store,
-    tailer,
-    maxBufferedEvents: stream?.getOptionalNumber('maxBufferedEvents') ?? 500,
-    heartbeatMs: (stream?.getOptionalNumber('heartbeatSeconds') ?? 15) * 1000,
-    maxReplayEvents: stream?.getOptionalNumber('maxReplayEvents') ?? 1000,
-    maxConnectionMs:
-      (stream?.getOptionalNumber('maxConnectionMinutes') ?? 60) * 60_000,
-    shutdown: options.shutdown,
-  });
-  const connections = new StreamConnections({
-    maxPerCaller: stream?.getOptionalNumber('maxConnectionsPerUser') ?? 10,
-  });
+  const { tailer, eventStream, connections } = createEventStream(
+    options,
+    stream,
+  );
   const access = createReadAccess({ config, catalog, permissions, httpAuth });
   const processor = new WebhookProcessor({
     stores,
@@ -132,6 +120,73 @@ export async function createWatch(options: {
     logger: logger.child({ area: 'cicd-polling' }),
   });
 
+  const router = createWatchRouter(options, {
+    processor,
+    eventStream,
+    vtid,
+    access,
+    connections,
+    cicdStatus,
+  });
+
+  if (options.scheduler) {
+    await scheduleWatchTasks(options, options.scheduler, poller, events);
+  }
+
+  return {
+    router,
+    tailer,
+    stream: eventStream,
+    processor,
+    cicdStatus,
+    poller,
+    access,
+    close: async () => {
+      await processor.flush();
+      tailer.close();
+    },
+  };
+}
+
+/** The reader of the events table and the live stream on it. */
+function createEventStream(options: WatchOptions, stream?: Config) {
+  const store = options.stores.events;
+  const tailer = new OasisEventTailer({
+    store,
+    logger: options.logger,
+    pollIntervalMs: stream?.getOptionalNumber('pollIntervalMs') ?? 250,
+    maxGapWaitMs: (stream?.getOptionalNumber('maxGapWaitSeconds') ?? 30) * 1000,
+  });
+  const eventStream = new OasisEventStream({
+    store,
+    tailer,
+    maxBufferedEvents: stream?.getOptionalNumber('maxBufferedEvents') ?? 500,
+    heartbeatMs: (stream?.getOptionalNumber('heartbeatSeconds') ?? 15) * 1000,
+    maxReplayEvents: stream?.getOptionalNumber('maxReplayEvents') ?? 1000,
+    maxConnectionMs:
+      (stream?.getOptionalNumber('maxConnectionMinutes') ?? 60) * 60_000,
+    shutdown: options.shutdown,
+  });
+  const connections = new StreamConnections({
+    maxPerCaller: stream?.getOptionalNumber('maxConnectionsPerUser') ?? 10,
+  });
+  return { tailer, eventStream, connections };
+}
+
+/** The webhook, events, deliveries and CI/CD routes, in that order. */
+function createWatchRouter(
+  options: WatchOptions,
+  parts: {
+    processor: WebhookProcessor;
+    eventStream: OasisEventStream;
+    vtid: VtidExtractor;
+    access: ReadAccess;
+    connections: StreamConnections;
+    cicdStatus: CicdStatusService;
+  },
+): express.Router {
+  const { config, logger, stores, httpAuth, permissions } = options;
+  const { processor, access } = parts;
   const router = Router();
   router.use(
     createWebhookRouter({
@@ -148,14 +203,14 @@ export async function createWatch(options: {
   );
   router.use(
     createEventsRouter({
-      store,
-      stream: eventStream,
+      store: stores.events,
+      stream: parts.eventStream,
       httpAuth,
       permissions,
       auditor: options.auditor,
-      vtid,
+      vtid: parts.vtid,
       access,
-      connections,
+      connections: parts.connections,
     }),
   );
   router.use(
@@ -167,53 +222,47 @@ export async function createWatch(options: {
       auditor: options.auditor,
     }),
   );
-  router.use(createCicdRouter({ status: cicdStatus, access }));
+  router.use(createCicdRouter({ status: parts.cicdStatus, access }));
+  return router;
+}
 
-  if (options.scheduler) {
-    const retentionDays = events?.getOptionalNumber('retentionDays') ?? 90;
-    await options.scheduler.scheduleTask({
-      id: 'slipway-events-retention',
-      frequency: { hours: 1 },
-      timeout: { minutes: 15 },
-      initialDelay: { minutes: 1 },
+/** Hourly retention, and the polling fallback when it is enabled. */
+async function scheduleWatchTasks(
+  options: WatchOptions,
+  scheduler: SchedulerService,
+  poller: GithubWorkflowPoller,
+  events?: Config,
+) {
+  const { logger, stores } = options;
+  const retentionDays = events?.getOptionalNumber('retentionDays') ?? 90;
+  await scheduler.scheduleTask({
+    id: 'slipway-events-retention',
+    frequency: { hours: 1 },
+    timeout: { minutes: 15 },
+    initialDelay: { minutes: 1 },
+    scope: 'global',
+    fn: async () => {
+      const removed = await applyRetention({
+        events: stores.events,
+        deliveries: stores.deliveries,
+        keys: stores.keys,
+        retentionDays,
+      });
+      logger.info(
+        `Retention (${retentionDays} days) removed ${removed.events} events, ${removed.deliveries} deliveries`,
+      );
+    },
+  });
+  if (poller.settings.enabled) {
+    await scheduler.scheduleTask({
+      id: 'slipway-github-workflow-poll',
+      frequency: { seconds: poller.settings.frequencySeconds },
+      timeout: { minutes: 5 },
+      initialDelay: { seconds: 30 },
       scope: 'global',
       fn: async () => {
-        const removed = await applyRetention({
-          events: store,
-          deliveries: stores.deliveries,
-          keys: stores.keys,
-          retentionDays,
-        });
-        logger.info(
-          `Retention (${retentionDays} days) removed ${removed.events} events, ${removed.deliveries} deliveries`,
-        );
+        await poller.pollOnce();
       },
     });
-    if (poller.settings.enabled) {
-      await options.scheduler.scheduleTask({
-        id: 'slipway-github-workflow-poll',
-        frequency: { seconds: poller.settings.frequencySeconds },
-        timeout: { minutes: 5 },
-        initialDelay: { seconds: 30 },
-        scope: 'global',
-        fn: async () => {
-          await poller.pollOnce();
-        },
-      });
-    }
   }
-
-  return {
-    router,
-    tailer,
-    stream: eventStream,
-    processor,
-    cicdStatus,
-    poller,
-    access,
-    close: async () => {
-      await processor.flush();
-      tailer.close();
-    },
-  };
 }
