@@ -192,45 +192,17 @@ async function ensureRepository(
   ifExists: 'fail' | 'reuse',
   logger: { info(message: string): void },
 ): Promise<RepoState> {
-  const { octokit, host, owner, repo } = target;
+  const { owner, repo } = target;
   const fullName = `${owner}/${repo}`;
-  const toState = (
-    data: { clone_url: string; html_url: string; default_branch?: string },
-    created: boolean,
-  ): RepoState => ({
-    created,
-    cloneUrl: data.clone_url,
-    htmlUrl: data.html_url,
-    defaultBranch: data.default_branch ?? 'main',
-  });
-  const existsError = () =>
-    new ConflictError(
-      `The repository ${fullName} already exists on ${host}. Choose another name, or set ifExists: reuse to adopt it.`,
-    );
 
   const existing = await findRepo(target);
   if (existing) {
-    if (ifExists === 'fail') throw existsError();
+    if (ifExists === 'fail') throw existsError(target);
     logger.info(`Reusing the existing repository ${fullName}`);
     return toState(existing, false);
   }
 
-  const account = await githubCall(
-    `look up the owner ${owner}`,
-    host,
-    async () => {
-      try {
-        return (await octokit.users.getByUsername({ username: owner })).data;
-      } catch (error) {
-        if (githubStatus(error) === 404) {
-          throw new NotFoundError(
-            `The owner "${owner}" does not exist on ${host}. Use an existing user or organization.`,
-          );
-        }
-        throw error;
-      }
-    },
-  );
+  const account = await lookUpOwner(target);
   const visibility = input.visibility ?? 'private';
   const fields = {
     name: repo,
@@ -239,38 +211,7 @@ async function ensureRepository(
   };
 
   try {
-    if (account.type === 'Organization') {
-      logger.info(`Creating ${fullName} in the organization ${owner}`);
-      const { data } = await octokit.repos.createInOrg({
-        org: owner,
-        ...fields,
-        // GitHub accepts "internal" for Enterprise organizations; the
-        // Octokit 19 types predate it.
-        visibility: visibility as 'public' | 'private',
-      });
-      return toState(data, true);
-    }
-    // A user account: repositories can only be created for the token's own
-    // user, and never with an App installation token.
-    let login: string;
-    try {
-      login = (await octokit.users.getAuthenticated()).data.login;
-    } catch (error) {
-      if (githubStatus(error) === 403) {
-        throw new NotAllowedError(
-          `${owner} is a user account, and the GitHub token for ${host} is a GitHub App installation token: GitHub does not let Apps create repositories in user accounts. Create the repository in an organization, or configure a personal access token of ${owner} in integrations.github (or pass token).`,
-        );
-      }
-      throw error;
-    }
-    if (login.toLowerCase() !== owner.toLowerCase()) {
-      throw new NotAllowedError(
-        `${owner} is a user account, but the GitHub token for ${host} belongs to ${login}: a token can only create repositories for its own user. Use owner ${login}, an organization, or a token of ${owner}.`,
-      );
-    }
-    logger.info(`Creating ${fullName} for the user ${owner}`);
-    const { data } = await octokit.repos.createForAuthenticatedUser(fields);
-    return toState(data, true);
+    return await createRepo(target, account, fields, visibility, logger);
   } catch (error) {
     if (githubStatus(error) === 422) {
       // Created meanwhile (a concurrent or earlier, unrecorded run).
@@ -282,11 +223,96 @@ async function ensureRepository(
           JSON.stringify((error as any).response?.data ?? ''),
         )
       ) {
-        throw existsError();
+        throw existsError(target);
       }
     }
     if (githubStatus(error) === undefined) throw error;
-    throw describeGithubError(error, `create the repository ${fullName}`, host);
+    throw describeGithubError(
+      error,
+      `create the repository ${fullName}`,
+      target.host,
+    );
+  }
+}
+
+function toState(
+  data: { clone_url: string; html_url: string; default_branch?: string },
+  created: boolean,
+): RepoState {
+  return {
+    created,
+    cloneUrl: data.clone_url,
+    htmlUrl: data.html_url,
+    defaultBranch: data.default_branch ?? 'main',
+  };
+}
+
+function existsError(target: GithubTarget) {
+  return new ConflictError(
+    `The repository ${target.owner}/${target.repo} already exists on ${target.host}. Choose another name, or set ifExists: reuse to adopt it.`,
+  );
+}
+
+async function lookUpOwner(target: GithubTarget) {
+  const { octokit, host, owner } = target;
+  return githubCall(`look up the owner ${owner}`, host, async () => {
+    try {
+      return (await octokit.users.getByUsername({ username: owner })).data;
+    } catch (error) {
+      if (githubStatus(error) === 404) {
+        throw new NotFoundError(
+          `The owner "${owner}" does not exist on ${host}. Use an existing user or organization.`,
+        );
+      }
+      throw error;
+    }
+  });
+}
+
+async function createRepo(
+  target: GithubTarget,
+  account: { type: string },
+  fields: { name: string; description?: string; private: boolean },
+  visibility: 'public' | 'private' | 'internal',
+  logger: { info(message: string): void },
+): Promise<RepoState> {
+  const { octokit, owner, repo } = target;
+  if (account.type === 'Organization') {
+    logger.info(`Creating ${owner}/${repo} in the organization ${owner}`);
+    const { data } = await octokit.repos.createInOrg({
+      org: owner,
+      ...fields,
+      // GitHub accepts "internal" for Enterprise organizations; the
+      // Octokit 19 types predate it.
+      visibility: visibility as 'public' | 'private',
+    });
+    return toState(data, true);
+  }
+  await assertTokenOfOwner(target);
+  logger.info(`Creating ${owner}/${repo} for the user ${owner}`);
+  const { data } = await octokit.repos.createForAuthenticatedUser(fields);
+  return toState(data, true);
+}
+
+// A user account: repositories can only be created for the token's own user,
+// and never with an App installation token.
+async function assertTokenOfOwner(target: GithubTarget) {
+  const { octokit, host, owner } = target;
+  let login: string;
+  try {
+    login = (await octokit.users.getAuthenticated()).data.login;
+  } catch (error) {
+    if (githubStatus(error) === 403) {
+      throw new NotAllowedError(
+        `${owner} is a user account, and the GitHub token for ${host} is a GitHub App installation token: GitHub does not let Apps create repositories in user accounts. Create the repository in an organization, or configure a personal access token of ${owner} in integrations.github (or pass token).`,
+      );
+    }
+    throw error;
+  }
+  if (login.toLowerCase() !== owner.toLowerCase()) {
+    throw new NotAllowedError(
+      `${owner} is a user account, but the GitHub token for ${host} belongs to ${login}: a token can only create repositories for its own user. Use owner ${login}, an organization, or a token of ${owner}.`,
+    );
   }
 }
 

@@ -122,15 +122,7 @@ export function createGithubWebhookRegisterAction(options: {
     async handler(ctx) {
       const { input } = ctx;
       const scope = input.scope ?? 'repository';
-      const secrets = (
-        config.getOptionalStringArray('slipway.github.webhookSecrets') ?? []
-      ).filter(Boolean);
-      if (!secrets.length) {
-        throw new InputError(
-          'No webhook secret is configured: set slipway.github.webhookSecrets (Slipway refuses unsigned deliveries, so a hook without the secret would never be accepted).',
-        );
-      }
-      const secret = secrets[0];
+      const secret = webhookSecret(config);
       const webhookUrl = await resolveWebhookUrl(
         config,
         discovery,
@@ -139,17 +131,7 @@ export function createGithubWebhookRegisterAction(options: {
       const events = input.events?.length
         ? input.events
         : DEFAULT_WEBHOOK_EVENTS;
-      const target = await githubTarget({
-        config,
-        repoUrl: input.repoUrl,
-        token: input.token,
-        requireRepo: scope === 'repository',
-      });
-      if (scope === 'repository' && !target.repo) {
-        throw new InputError(
-          `repoUrl "${input.repoUrl}" names no repository; add repo=<name>, or set scope: organization for an organization hook.`,
-        );
-      }
+      const target = await hookTarget(config, input, scope);
       if (scope === 'organization') {
         await assertMayRegisterOrgHook(
           permissions,
@@ -218,6 +200,39 @@ export function createGithubWebhookRegisterAction(options: {
       ctx.output('verified', verified);
     },
   });
+}
+
+// The first secret signs new hooks; the others are still accepted, so that
+// a secret can be rotated.
+function webhookSecret(config: Config): string {
+  const secrets = (
+    config.getOptionalStringArray('slipway.github.webhookSecrets') ?? []
+  ).filter(Boolean);
+  if (!secrets.length) {
+    throw new InputError(
+      'No webhook secret is configured: set slipway.github.webhookSecrets (Slipway refuses unsigned deliveries, so a hook without the secret would never be accepted).',
+    );
+  }
+  return secrets[0];
+}
+
+async function hookTarget(
+  config: Config,
+  input: { repoUrl: string; token?: string },
+  scope: 'repository' | 'organization',
+): Promise<GithubTarget> {
+  const target = await githubTarget({
+    config,
+    repoUrl: input.repoUrl,
+    token: input.token,
+    requireRepo: scope === 'repository',
+  });
+  if (scope === 'repository' && !target.repo) {
+    throw new InputError(
+      `repoUrl "${input.repoUrl}" names no repository; add repo=<name>, or set scope: organization for an organization hook.`,
+    );
+  }
+  return target;
 }
 
 function hookPath(target: GithubTarget, scope: string) {

@@ -11,7 +11,7 @@ import {
   fetchSubdirectory,
   FetchedSubdirectory,
 } from '../extract/fetchSubdirectory';
-import { DEFAULT_EXTRACT_LIMITS } from '../extract/limits';
+import { DEFAULT_EXTRACT_LIMITS, ExtractLimits } from '../extract/limits';
 import { inputSegments } from '../extract/outputPaths';
 import { OutputTree } from '../extract/outputTree';
 import { normalizeTemplatePath } from '../extract/pathSafety';
@@ -110,24 +110,9 @@ export function createTemplateExtractAction(options: { config: Config }) {
     },
     async handler(ctx) {
       const { input } = ctx;
-      const subdirectory = normalizeTemplatePath(input.path);
-      allowList.assertAllowed(input.repoUrl, 'extract a template');
-      const targetPath = input.targetPath ?? './';
-      const targetSegments = inputSegments(targetPath, 'targetPath');
-      const provenanceSegments = input.provenanceFile
-        ? inputSegments(input.provenanceFile, 'provenanceFile')
-        : undefined;
-      if (provenanceSegments?.length === 0) {
-        throw new InputError(
-          `Invalid provenanceFile "${input.provenanceFile}": name a file inside targetPath, e.g. ".slipway/template.json".`,
-        );
-      }
-      const limits = {
-        maxFiles: input.maxFiles ?? DEFAULT_EXTRACT_LIMITS.maxFiles,
-        maxFileBytes: input.maxFileBytes ?? DEFAULT_EXTRACT_LIMITS.maxFileBytes,
-        maxTotalBytes:
-          input.maxTotalBytes ?? DEFAULT_EXTRACT_LIMITS.maxTotalBytes,
-      };
+      const { subdirectory, targetPath, targetSegments, provenanceSegments } =
+        extractPaths(input, allowList);
+      const limits = extractLimits(input);
       const token = await tokenForRepositoryUrl(config, input.repoUrl);
       const fetch = async (ref?: string) =>
         fetchSubdirectory({
@@ -177,21 +162,13 @@ export function createTemplateExtractAction(options: { config: Config }) {
       });
 
       if (provenanceSegments) {
-        await output.writeFile(
-          provenanceSegments,
-          `${JSON.stringify(
-            {
-              templateUrl: safeUrl(input.repoUrl),
-              path: subdirectory,
-              ref: input.ref ?? null,
-              commitSha,
-              values: input.values ?? {},
-            },
-            null,
-            2,
-          )}\n`,
-          0o644,
-        );
+        await writeProvenance(output, provenanceSegments, {
+          templateUrl: safeUrl(input.repoUrl),
+          path: subdirectory,
+          ref: input.ref ?? null,
+          commitSha,
+          values: input.values ?? {},
+        });
       }
 
       ctx.logger.info(
@@ -209,4 +186,50 @@ export function createTemplateExtractAction(options: { config: Config }) {
       ctx.output('targetPath', targetPath);
     },
   });
+}
+
+// The paths the input names, checked in this order: the template path, the
+// repository against the allow-list, then the target and provenance paths.
+function extractPaths(
+  input: {
+    repoUrl: string;
+    path: string;
+    targetPath?: string;
+    provenanceFile?: string;
+  },
+  allowList: RepositoryAllowList,
+) {
+  const subdirectory = normalizeTemplatePath(input.path);
+  allowList.assertAllowed(input.repoUrl, 'extract a template');
+  const targetPath = input.targetPath ?? './';
+  const targetSegments = inputSegments(targetPath, 'targetPath');
+  const provenanceSegments = input.provenanceFile
+    ? inputSegments(input.provenanceFile, 'provenanceFile')
+    : undefined;
+  if (provenanceSegments?.length === 0) {
+    throw new InputError(
+      `Invalid provenanceFile "${input.provenanceFile}": name a file inside targetPath, e.g. ".slipway/template.json".`,
+    );
+  }
+  return { subdirectory, targetPath, targetSegments, provenanceSegments };
+}
+
+function extractLimits(input: Partial<ExtractLimits>): ExtractLimits {
+  return {
+    maxFiles: input.maxFiles ?? DEFAULT_EXTRACT_LIMITS.maxFiles,
+    maxFileBytes: input.maxFileBytes ?? DEFAULT_EXTRACT_LIMITS.maxFileBytes,
+    maxTotalBytes: input.maxTotalBytes ?? DEFAULT_EXTRACT_LIMITS.maxTotalBytes,
+  };
+}
+
+async function writeProvenance(
+  output: OutputTree,
+  segments: string[],
+  provenance: JsonObject,
+) {
+  await output.writeFile(
+    segments,
+    `${JSON.stringify(provenance, null, 2)}\n`,
+    0o644,
+  );
 }

@@ -51,15 +51,33 @@ export async function fetchSubdirectory(
   const { repoUrl, workDir, token, limits, signal, log } = options;
   const subdirectory = normalizeTemplatePath(options.subdirectory);
   const ref = options.ref ? validateGitRef(options.ref) : undefined;
-  const git = (args: string[]) =>
+  const git: Git = (args: string[]) =>
     runGit({ args, cwd: workDir, token, signal, onLine: log });
 
   // No template directory: sample hooks are not needed and cost time.
   await git(['init', '-q', '--template=']);
-  // The remote and the partial-clone and sparse settings are appended to
-  // the new repository's config file directly: four `git config` processes
-  // cost more than the whole fetch of a small template. The URL was checked
-  // against the allow-list and is written as a quoted config value.
+  await writeRemoteConfig(workDir, repoUrl);
+  await fetchCommit(git, repoUrl, ref);
+  const commitSha = (await git(['rev-parse', 'FETCH_HEAD^{commit}'])).trim();
+  const entries = await listTemplateEntries(git, {
+    repoUrl,
+    commitSha,
+    subdirectory,
+    limits,
+  });
+  await checkoutSubdirectory(git, workDir, subdirectory, commitSha);
+
+  const dir = path.join(workDir, ...subdirectory.split('/'));
+  return { commitSha, dir, entryCount: entries.length };
+}
+
+type Git = (args: string[]) => Promise<string>;
+
+// The remote and the partial-clone and sparse settings are appended to the
+// new repository's config file directly: four `git config` processes cost
+// more than the whole fetch of a small template. The URL was checked against
+// the allow-list and is written as a quoted config value.
+async function writeRemoteConfig(workDir: string, repoUrl: string) {
   if (/["\\\n\r]/.test(repoUrl)) {
     throw new InputError(
       `The repository URL ${safeUrl(
@@ -80,6 +98,9 @@ export async function fetchSubdirectory(
       '',
     ].join('\n'),
   );
+}
+
+async function fetchCommit(git: Git, repoUrl: string, ref: string | undefined) {
   try {
     await git([
       'fetch',
@@ -110,9 +131,19 @@ export async function fetchSubdirectory(
       }: ${message}. Check the repository URL and that the integration token for this host can read it.`,
     );
   }
-  const commitSha = (await git(['rev-parse', 'FETCH_HEAD^{commit}'])).trim();
+}
 
-  // Listing the tree needs no blobs, so the limits hold before any download.
+// Listing the tree needs no blobs, so the limits hold before any download.
+async function listTemplateEntries(
+  git: Git,
+  options: {
+    repoUrl: string;
+    commitSha: string;
+    subdirectory: string;
+    limits: ExtractLimits;
+  },
+): Promise<string[]> {
+  const { repoUrl, commitSha, subdirectory, limits } = options;
   const listing = await git([
     'ls-tree',
     '-r',
@@ -146,14 +177,19 @@ export async function fetchSubdirectory(
       }); submodules are not extracted. Vendor its files into the template instead.`,
     );
   }
+  return entries;
+}
 
+async function checkoutSubdirectory(
+  git: Git,
+  workDir: string,
+  subdirectory: string,
+  commitSha: string,
+) {
   await fs.mkdir(path.join(workDir, '.git', 'info'), { recursive: true });
   await fs.writeFile(
     path.join(workDir, '.git', 'info', 'sparse-checkout'),
     `/${subdirectory}/\n`,
   );
   await git(['checkout', '-q', '--detach', commitSha]);
-
-  const dir = path.join(workDir, ...subdirectory.split('/'));
-  return { commitSha, dir, entryCount: entries.length };
 }

@@ -6,53 +6,26 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
+import { Box, Button, Grid } from '@material-ui/core';
 import {
-  Box,
-  Button,
-  Grid,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-} from '@material-ui/core';
-import {
-  rollbackProblem,
   slipwayCancelPermission,
   slipwayDeployPermission,
   slipwayRollbackPermission,
   type Deployment,
-  type SlipwayApp,
 } from '@slipway/plugin-slipway-common';
-import { useCallback, useState } from 'react';
 import { slipwayApiRef } from '../../api';
 import { SLIPWAY_APP_ANNOTATION } from '../../lib/annotations';
-import {
-  describeError,
-  formatDuration,
-  formatRelative,
-  shortSha,
-} from '../../lib/format';
 import { ConnectionIndicator } from '../../live/ConnectionIndicator';
-import { useLiveReload } from '../../live/useLiveReload';
-import { DeploymentStatusLabel } from '../common/StatusLabel';
 import { HttpLink } from '../common/HttpLink';
-import { DeploymentLogs, isActive } from './DeploymentLogs';
+import { DeploymentLogs } from './DeploymentLogs';
+import { DeploymentsTable } from './DeploymentsTable';
+import { useDeployments } from './useDeployments';
 
-function DeploymentsView(props: { appName: string; entityRef: string }) {
-  const { appName, entityRef } = props;
-  const api = useApi(slipwayApiRef);
-  const alertApi = useApi(alertApiRef);
-  const [app, setApp] = useState<SlipwayApp>();
-  const [deployments, setDeployments] = useState<Deployment[]>();
-  const [error, setError] = useState<Error>();
-  const [selectedId, setSelectedId] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  // Per app: a policy may let owners act on their own apps only.
+// Per app: a policy may let owners act on their own apps only.
+function useAppPermissions(appName: string) {
   const canDeploy = usePermission({
     permission: slipwayDeployPermission,
     resourceRef: appName,
@@ -65,69 +38,98 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
     permission: slipwayCancelPermission,
     resourceRef: appName,
   });
+  return { canDeploy, canRollback, canCancel };
+}
 
-  const load = useCallback(async () => {
-    try {
-      const [nextApp, page] = await Promise.all([
-        api.getApp(appName),
-        api.listDeployments(appName, { limit: 50 }),
-      ]);
-      setApp(nextApp);
-      setDeployments(page.items);
-      setError(undefined);
-    } catch (e) {
-      setError(e as Error);
-    }
-  }, [api, appName]);
-
-  // Deploy steps are OASIS events; any of them may change this list.
-  const { connection, scheduleLoad } = useLiveReload(
-    { source: 'slipway.deploy' },
-    load,
-  );
-
-  const act = async (label: string, action: () => Promise<Deployment>) => {
-    setBusy(true);
-    try {
-      const deployment = await action();
-      setSelectedId(deployment.id);
-      alertApi.post({
-        message: `${label}: deployment ${deployment.id} is ${deployment.status}`,
-        severity: 'success',
-        display: 'transient',
-      });
-      await load();
-    } catch (e) {
-      alertApi.post({
-        message: `${label} failed: ${describeError(e as Error)}`,
-        severity: 'error',
-      });
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  if (error && !deployments) {
-    if ((error as { statusCode?: number }).statusCode === 404) {
-      return (
-        <EmptyState
-          missing="data"
-          title={`No Slipway app named "${appName}"`}
-          description={`The ${SLIPWAY_APP_ANNOTATION} annotation of ${entityRef} names an app the deploy engine does not know. Create it with the slipway:deploy scaffolder action or POST /api/slipway/apps.`}
-        />
-      );
-    }
+function LoadError(props: {
+  appName: string;
+  entityRef: string;
+  error: Error;
+}) {
+  const { appName, entityRef, error } = props;
+  if ((error as { statusCode?: number }).statusCode === 404) {
     return (
-      <ResponseErrorPanel
-        title={`Could not load the deployments of ${appName}`}
-        error={error}
+      <EmptyState
+        missing="data"
+        title={`No Slipway app named "${appName}"`}
+        description={`The ${SLIPWAY_APP_ANNOTATION} annotation of ${entityRef} names an app the deploy engine does not know. Create it with the slipway:deploy scaffolder action or POST /api/slipway/apps.`}
       />
     );
+  }
+  return (
+    <ResponseErrorPanel
+      title={`Could not load the deployments of ${appName}`}
+      error={error}
+    />
+  );
+}
+
+function DeployButton(props: { busy: boolean; onClick(): void }) {
+  return (
+    <Box p={1}>
+      <Button
+        variant="contained"
+        color="primary"
+        disabled={props.busy}
+        onClick={props.onClick}
+      >
+        Deploy
+      </Button>
+    </Box>
+  );
+}
+
+function ServingAt(props: { url: string }) {
+  return (
+    <Box mb={2}>
+      Serving at <HttpLink url={props.url} />
+    </Box>
+  );
+}
+
+function NoDeployments() {
+  return (
+    <EmptyState
+      missing="data"
+      title="No deployments yet"
+      description="Deploy the app to see its build and run here."
+    />
+  );
+}
+
+function DeploymentLogCard(props: {
+  deployment: Deployment;
+  onChange(): void;
+}) {
+  return (
+    <Grid item xs={12}>
+      <InfoCard title="Build and run log">
+        <DeploymentLogs
+          deployment={props.deployment}
+          onStatus={props.onChange}
+          onEnd={props.onChange}
+        />
+      </InfoCard>
+    </Grid>
+  );
+}
+
+function DeploymentsView(props: { appName: string; entityRef: string }) {
+  const { appName, entityRef } = props;
+  const api = useApi(slipwayApiRef);
+  const { canDeploy, canRollback, canCancel } = useAppPermissions(appName);
+  const { app, deployments, error, busy, act, ...live } =
+    useDeployments(appName);
+
+  if (error && !deployments) {
+    return <LoadError appName={appName} entityRef={entityRef} error={error} />;
   }
   if (!deployments) return <Progress />;
 
   const selected =
-    deployments.find(d => d.id === selectedId) ?? deployments[0] ?? undefined;
+    deployments.find(d => d.id === live.selectedId) ??
+    deployments[0] ??
+    undefined;
   const currentId = app?.currentDeployment?.id;
 
   return (
@@ -135,139 +137,36 @@ function DeploymentsView(props: { appName: string; entityRef: string }) {
       <Grid item xs={12}>
         <InfoCard
           title={`Deployments of ${appName}`}
-          subheader={<ConnectionIndicator state={connection} />}
+          subheader={<ConnectionIndicator state={live.connection} />}
           action={
             canDeploy.allowed ? (
-              <Box p={1}>
-                <Button
-                  variant="contained"
-                  color="primary"
-                  disabled={busy}
-                  onClick={() => act('Deploy', () => api.deploy(appName))}
-                >
-                  Deploy
-                </Button>
-              </Box>
+              <DeployButton
+                busy={busy}
+                onClick={() => act('Deploy', () => api.deploy(appName))}
+              />
             ) : undefined
           }
         >
-          {app?.url && (
-            <Box mb={2}>
-              Serving at <HttpLink url={app.url} />
-            </Box>
-          )}
+          {app?.url && <ServingAt url={app.url} />}
           {deployments.length === 0 ? (
-            <EmptyState
-              missing="data"
-              title="No deployments yet"
-              description="Deploy the app to see its build and run here."
-            />
+            <NoDeployments />
           ) : (
-            <Table size="small" aria-label="Deployments">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Deployment</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell>Commit</TableCell>
-                  <TableCell>Started</TableCell>
-                  <TableCell>Duration</TableCell>
-                  <TableCell>URL</TableCell>
-                  <TableCell />
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {deployments.map(d => (
-                  <TableRow
-                    key={d.id}
-                    hover
-                    selected={d.id === selected?.id}
-                    onClick={() => setSelectedId(d.id)}
-                    style={{ cursor: 'pointer' }}
-                    data-testid="deployment-row"
-                    data-status={d.status}
-                  >
-                    <TableCell>
-                      {d.id}
-                      {d.id === currentId ? ' (serving)' : ''}
-                      {d.rollbackOf ? ` ↩ ${d.rollbackOf}` : ''}
-                    </TableCell>
-                    <TableCell>
-                      <DeploymentStatusLabel status={d.status} />
-                      {d.error && (
-                        <Box color="error.main" fontSize="small">
-                          {d.error}
-                        </Box>
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <code>{shortSha(d.commitSha)}</code>
-                      {d.ref ? ` ${d.ref}` : ''}
-                    </TableCell>
-                    <TableCell title={d.startedAt ?? d.createdAt}>
-                      {formatRelative(d.startedAt ?? d.createdAt)}
-                    </TableCell>
-                    <TableCell>
-                      {formatDuration(
-                        d.startedAt ?? d.createdAt,
-                        d.finishedAt ??
-                          (isActive(d.status)
-                            ? new Date().toISOString()
-                            : undefined),
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      {d.url && d.status === 'running' ? (
-                        <HttpLink url={d.url} />
-                      ) : null}
-                    </TableCell>
-                    <TableCell align="right">
-                      {canCancel.allowed && isActive(d.status) && (
-                        <Button
-                          size="small"
-                          disabled={busy}
-                          onClick={e => {
-                            e.stopPropagation();
-                            act('Cancel', () => api.cancelDeployment(d.id));
-                          }}
-                        >
-                          Cancel
-                        </Button>
-                      )}
-                      {canRollback.allowed &&
-                        rollbackProblem(d, currentId) === undefined && (
-                          <Button
-                            size="small"
-                            disabled={busy}
-                            onClick={e => {
-                              e.stopPropagation();
-                              act('Rollback', () =>
-                                api.rollback(appName, {
-                                  toDeploymentId: d.id,
-                                }),
-                              );
-                            }}
-                          >
-                            Roll back to this
-                          </Button>
-                        )}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <DeploymentsTable
+              deployments={deployments}
+              currentId={currentId}
+              selectedId={selected?.id}
+              onSelect={live.setSelectedId}
+              appName={appName}
+              canCancel={canCancel.allowed}
+              canRollback={canRollback.allowed}
+              busy={busy}
+              act={act}
+            />
           )}
         </InfoCard>
       </Grid>
       {selected && (
-        <Grid item xs={12}>
-          <InfoCard title="Build and run log">
-            <DeploymentLogs
-              deployment={selected}
-              onStatus={scheduleLoad}
-              onEnd={scheduleLoad}
-            />
-          </InfoCard>
-        </Grid>
+        <DeploymentLogCard deployment={selected} onChange={live.scheduleLoad} />
       )}
     </Grid>
   );
