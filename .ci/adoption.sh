@@ -105,7 +105,9 @@ step "frontend bundle (yarn build in packages/app)"
 (cd packages/app && "${YARN[@]}" build) >"$WORK/app-build.log" 2>&1 || { tail -30 "$WORK/app-build.log" >&2; exit 1; }
 
 # Test setup, not an install step: an example entity that names a GitHub
-# repository, and this check's own port and Docker installation id (so its
+# repository (a Component only: create-app's catalog.rules allow no Group,
+# and a refused entity makes the catalog drop the whole file), and this
+# check's own port and Docker installation id (so its
 # deploy engine never touches another Slipway's containers on that engine).
 mkdir -p examples
 cat >examples/slipway-adoption.yaml <<'EOF'
@@ -119,14 +121,6 @@ spec:
   type: service
   lifecycle: experimental
   owner: guests
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: guests
-spec:
-  type: team
-  children: []
 EOF
 cat >app-config.adoption.yaml <<EOF
 app:
